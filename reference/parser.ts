@@ -1,0 +1,316 @@
+/**
+ * The reference event-stream parser: bytes (or text) in, events out, exactly as the WHATWG
+ * "Parsing an event stream" and "Interpreting an event stream" algorithms say. No I/O.
+ *
+ * https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
+ * https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ *
+ * One parser models one EventSource's view of the wire: `feed()` the body of a connection,
+ * `end()` when that body ends; the next `feed()` starts the next connection's body with fresh
+ * buffers, except that the last event ID buffer is seeded from the last event ID string
+ * (LASTID-PERSISTS-ACROSS-RECONNECT).
+ */
+
+/** An event as *dispatch the event* creates it (EventSource semantics: type defaults to `message`). */
+export interface SseEvent {
+  /** The event type: the `event` field's value, or `message` when none or empty was given. */
+  readonly type: string;
+  /** The data buffer with its one trailing LF removed. */
+  readonly data: string;
+  /** The last event ID string at dispatch time (persists across events without `id`). */
+  readonly lastEventId: string;
+}
+
+export interface ParserCallbacks {
+  /** Called for every dispatched event, in stream order. */
+  onEvent: (event: SseEvent) => void;
+  /** Called when a valid `retry` line is processed (RETRY-APPLIES-IMMEDIATELY), with the value in ms. */
+  onRetry?: ((milliseconds: number) => void) | undefined;
+  /** Called for every comment line with the text after the colon (nothing stripped). */
+  onComment?: ((comment: string) => void) | undefined;
+  /**
+   * Called when an opt-in limit is exceeded (see {@link ParserOptions.maxLineLength}). The parser
+   * has already recovered: the offending line is discarded up to its terminator. Without this
+   * callback the error is thrown from `feed()` instead, after the same recovery.
+   */
+  onError?: ((error: SseParseError) => void) | undefined;
+}
+
+export interface ParserOptions {
+  /**
+   * Last event ID string the stream starts with, as after a reconnection. Events without an `id`
+   * field report it, and {@link SseParser.lastEventId} returns it until a dispatch changes it.
+   * @defaultValue `''`
+   */
+  initialLastEventId?: string | undefined;
+  /**
+   * Opt-in guard for untrusted input: a line longer than this many UTF-16 code units (after
+   * decoding, terminator excluded) is discarded and reported as an `SseParseError` with code
+   * `SSEC_ERR_LINE_TOO_LONG`. The spec sets no limit (PARSE-LONG-LINES); without this option
+   * the parser follows it exactly and a line may grow as long as memory allows.
+   * @defaultValue no limit
+   */
+  maxLineLength?: number | undefined;
+}
+
+export interface SseParser {
+  /**
+   * Feeds the next piece of the body. `Uint8Array` chunks are UTF-8 decoded with replacement,
+   * statefully across chunks; string chunks are taken as already decoded text. Mixing is allowed:
+   * a string chunk first flushes any incomplete byte sequence (as U+FFFD).
+   */
+  feed(chunk: Uint8Array | string): void;
+  /**
+   * Ends the current body (connection). An unterminated last line and an event without its blank
+   * line are discarded (PARSE-EOF-DISCARD). The parser is then ready for the next connection's body.
+   */
+  end(): void;
+  /** The last event ID string: what a reconnection would send as `Last-Event-ID` (empty: none). */
+  readonly lastEventId: string;
+}
+
+export type SseParseErrorCode = 'SSEC_ERR_LINE_TOO_LONG';
+
+export class SseParseError extends Error {
+  readonly code: SseParseErrorCode;
+  constructor(code: SseParseErrorCode, message: string) {
+    super(message);
+    this.name = 'SseParseError';
+    this.code = code;
+  }
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const BOM = 0xfeff;
+
+/** RETRY-DIGITS-SET: only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
+function isAsciiDigits(value: string): boolean {
+  const length = value.length;
+  if (length === 0) return false;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Creates a streaming parser. See {@link SseParser}. */
+export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): SseParser {
+  const { onEvent, onRetry, onComment, onError } = callbacks;
+  if (typeof onEvent !== 'function') throw new TypeError('createParser: callbacks.onEvent must be a function');
+  const maxLineLength = options.maxLineLength ?? Infinity;
+  if (!(maxLineLength > 0)) throw new RangeError(`createParser: maxLineLength must be a positive number, got ${String(options.maxLineLength)}`);
+  const initialLastEventId = options.initialLastEventId ?? '';
+  if (typeof initialLastEventId !== 'string') throw new TypeError('createParser: initialLastEventId must be a string');
+
+  // EventSource state that outlives a connection.
+  let lastEventIdString = initialLastEventId;
+
+  // Per-connection state ("initialized to the empty string" for each stream; see G1 for the id buffer).
+  let decoder: TextDecoder | undefined;
+  let atStreamStart = true; // no decoded character seen yet on this connection (PARSE-BOM)
+  let skipLeadingLF = false; // the previous piece ended with CR (PARSE-CRLF-SPLIT-CHUNK)
+  let discardingLine = false; // dropping an over-long line up to its terminator
+  let partialLine = '';
+  let dataBuffer = '';
+  let eventTypeBuffer = '';
+  let lastEventIdBuffer = lastEventIdString;
+
+  let pendingError: SseParseError | undefined;
+
+  function report(error: SseParseError): void {
+    if (onError) onError(error);
+    else pendingError ??= error;
+  }
+
+  /** "Dispatch the event": https://html.spec.whatwg.org/multipage/server-sent-events.html#dispatchMessage */
+  function dispatch(): void {
+    // Step 1 (DISPATCH-SETS-LAST-EVENT-ID): on every blank line, even when no event results.
+    lastEventIdString = lastEventIdBuffer;
+    // Step 2 (DISPATCH-EMPTY-DATA-SKIPPED).
+    if (dataBuffer === '') {
+      eventTypeBuffer = '';
+      return;
+    }
+    // Step 3 (DISPATCH-TRAILING-LF-REMOVED): the buffer always ends with the LF appended by `data`.
+    const data = dataBuffer.slice(0, -1);
+    // Steps 4-6 (DISPATCH-DEFAULT-TYPE-MESSAGE, DISPATCH-CUSTOM-TYPE, DISPATCH-LASTEVENTID-ATTR).
+    const type = eventTypeBuffer === '' ? 'message' : eventTypeBuffer;
+    // Step 7 (DISPATCH-RESETS-DATA-AND-TYPE), before the callback so a re-entrant feed sees clean buffers.
+    dataBuffer = '';
+    eventTypeBuffer = '';
+    onEvent({ type, data, lastEventId: lastEventIdString });
+  }
+
+  /** Processes one complete line (terminator excluded). */
+  function processLine(line: string): void {
+    if (line.length === 0) {
+      dispatch(); // PARSE-BLANK-LINE-DISPATCH
+      return;
+    }
+    const colon = line.indexOf(':');
+    if (colon === 0) {
+      onComment?.(line.slice(1)); // PARSE-COMMENT-IGNORED
+      return;
+    }
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = line; // PARSE-NO-COLON-FIELD
+      value = '';
+    } else {
+      field = line.slice(0, colon); // PARSE-FIRST-COLON-SPLITS
+      const start = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1; // PARSE-SINGLE-SPACE-STRIP
+      value = line.slice(start);
+    }
+    // PARSE-FIELD-CASE-SENSITIVE, PARSE-FIELD-NAME-EXACT: literal comparison only.
+    switch (field) {
+      case 'data':
+        dataBuffer += value + '\n'; // FIELD-DATA-APPEND
+        break;
+      case 'event':
+        eventTypeBuffer = value; // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
+        break;
+      case 'id':
+        if (!value.includes('\0')) lastEventIdBuffer = value; // FIELD-ID-SET, FIELD-ID-NUL-IGNORED, FIELD-ID-EMPTY-RESETS
+        break;
+      case 'retry':
+        // RETRY-DIGITS-SET, RETRY-NONDIGIT-IGNORED, RETRY-LEADING-ZEROS-DECIMAL; applied now (RETRY-APPLIES-IMMEDIATELY).
+        if (isAsciiDigits(value)) onRetry?.(Number(value));
+        break;
+      default:
+        break; // PARSE-UNKNOWN-FIELD-IGNORED
+    }
+  }
+
+  /** Splits decoded text into lines (PARSE-CRLF/LF/CR-LINE-END, PARSE-MIXED-LINE-ENDS). */
+  function processText(text: string): void {
+    const length = text.length;
+    if (length === 0) return;
+    let position = 0;
+    if (atStreamStart) {
+      atStreamStart = false;
+      // PARSE-BOM, PARSE-BOM-ONLY-FIRST: UTF-8 decode strips one BOM, and only at the very start.
+      if (text.charCodeAt(0) === BOM) position = 1;
+    }
+    if (skipLeadingLF) {
+      skipLeadingLF = false;
+      if (position < length && text.charCodeAt(position) === LF) position++;
+    }
+    // Next CR and LF positions, each searched once and reused until passed.
+    let nextLF = text.indexOf('\n', position);
+    let nextCR = text.indexOf('\r', position);
+    while (position < length) {
+      if (nextLF !== -1 && nextLF < position) nextLF = text.indexOf('\n', position);
+      if (nextCR !== -1 && nextCR < position) nextCR = text.indexOf('\r', position);
+      let end: number;
+      if (nextLF === -1) {
+        if (nextCR === -1) break;
+        end = nextCR;
+      } else {
+        end = nextCR === -1 || nextLF < nextCR ? nextLF : nextCR;
+      }
+      if (discardingLine) {
+        discardingLine = false;
+      } else if (partialLine.length !== 0) {
+        const line = partialLine + text.slice(position, end);
+        partialLine = '';
+        if (line.length > maxLineLength) report(lineTooLong(line.length));
+        else processLine(line);
+      } else if (end - position > maxLineLength) {
+        report(lineTooLong(end - position));
+      } else {
+        processLine(text.slice(position, end));
+      }
+      if (text.charCodeAt(end) === CR) {
+        if (end + 1 === length) skipLeadingLF = true; // decide on the next piece
+        else if (text.charCodeAt(end + 1) === LF) end++;
+      }
+      position = end + 1;
+    }
+    if (position < length && !discardingLine) {
+      const rest = length - position;
+      if (partialLine.length + rest > maxLineLength) {
+        report(lineTooLong(partialLine.length + rest));
+        partialLine = '';
+        discardingLine = true;
+      } else {
+        partialLine += text.slice(position);
+      }
+    }
+  }
+
+  function lineTooLong(length: number): SseParseError {
+    return new SseParseError(
+      'SSEC_ERR_LINE_TOO_LONG',
+      `line of ${length} characters exceeds maxLineLength ${maxLineLength}; it was discarded up to its line terminator`,
+    );
+  }
+
+  function throwPending(): void {
+    if (pendingError) {
+      const error = pendingError;
+      pendingError = undefined;
+      throw error;
+    }
+  }
+
+  return {
+    feed(chunk: Uint8Array | string): void {
+      if (typeof chunk === 'string') {
+        if (decoder) processText(decoder.decode()); // flush an incomplete sequence as U+FFFD
+        decoder = undefined;
+        processText(chunk);
+      } else if (chunk instanceof Uint8Array) {
+        // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE. ignoreBOM keeps U+FEFF so that we strip exactly one ourselves.
+        decoder ??= new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+        processText(decoder.decode(chunk, { stream: true }));
+      } else {
+        throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+      }
+      throwPending();
+    },
+    end(): void {
+      if (decoder) processText(decoder.decode()); // trailing partial bytes become U+FFFD in the discarded tail
+      // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
+      decoder = undefined;
+      atStreamStart = true;
+      skipLeadingLF = false;
+      discardingLine = false;
+      partialLine = '';
+      dataBuffer = '';
+      eventTypeBuffer = '';
+      lastEventIdBuffer = lastEventIdString; // LASTID-PERSISTS-ACROSS-RECONNECT (G1)
+      throwPending();
+    },
+    get lastEventId(): string {
+      return lastEventIdString;
+    },
+  };
+}
+
+/** Everything one body produced, in stream order; for tests, vectors and the `parse` command. */
+export interface ParseResult {
+  readonly events: SseEvent[];
+  /** Valid `retry` values in the order processed. */
+  readonly retries: number[];
+  readonly comments: string[];
+  readonly lastEventId: string;
+}
+
+/** Parses a complete body given as one or more chunks, then ends it. */
+export function parseStream(chunks: Iterable<Uint8Array | string>, options: ParserOptions = {}): ParseResult {
+  const events: SseEvent[] = [];
+  const retries: number[] = [];
+  const comments: string[] = [];
+  const parser = createParser(
+    { onEvent: (e) => events.push(e), onRetry: (r) => retries.push(r), onComment: (c) => comments.push(c) },
+    options,
+  );
+  for (const chunk of chunks) parser.feed(chunk);
+  parser.end();
+  return { events, retries, comments, lastEventId: parser.lastEventId };
+}
