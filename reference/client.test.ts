@@ -1,0 +1,385 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EventSource, MAX_RECONNECTION_TIME, mimeEssence, type FetchLike } from './client.ts';
+
+/** One scripted response for the fake fetch: status, content type and body pieces; `hang` keeps the body open. */
+interface Scripted {
+  status?: number;
+  contentType?: string | null;
+  chunks?: Array<string | Uint8Array>;
+  hang?: boolean;
+  networkError?: boolean;
+  url?: string;
+}
+
+interface FakeCall {
+  url: string;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+function fakeFetch(script: Scripted[]): { fetch: FetchLike; calls: FakeCall[] } {
+  const calls: FakeCall[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    calls.push({ url, headers: init.headers, signal: init.signal });
+    const step = script[calls.length - 1] ?? { hang: true, chunks: [] };
+    if (step.networkError) throw new TypeError('fetch failed');
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of step.chunks ?? []) controller.enqueue(typeof c === 'string' ? encoder.encode(c) : c);
+        if (!step.hang) controller.close();
+        init.signal.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')));
+      },
+    });
+    const headers = new Headers();
+    const contentType = step.contentType === undefined ? 'text/event-stream' : step.contentType;
+    if (contentType !== null) headers.set('content-type', contentType);
+    const status = step.status ?? 200;
+    const response = new Response(status === 204 ? null : body, { status, headers });
+    Object.defineProperty(response, 'url', { value: step.url ?? url });
+    return response;
+  };
+  return { fetch, calls };
+}
+
+type Seen = string;
+
+/** Records open/error/message/custom events as compact strings with the readyState at the time. */
+function record(es: EventSource, customTypes: string[] = []): Seen[] {
+  const seen: Seen[] = [];
+  es.onopen = () => seen.push(`open:${es.readyState}`);
+  es.onerror = () => seen.push(`error:${es.readyState}`);
+  es.onmessage = (e) => {
+    const m = e as MessageEvent;
+    seen.push(`message:${m.data}:${m.lastEventId}`);
+  };
+  for (const type of customTypes) {
+    es.addEventListener(type, (e) => seen.push(`${type}:${(e as MessageEvent).data}:${(e as MessageEvent).lastEventId}`));
+  }
+  return seen;
+}
+
+/** Lets pending promises, setImmediate tasks and timers up to `ms` run under fake timers. */
+async function advance(ms = 0): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+  // Promise chains (fetch, body reads) may queue new zero-delay tasks after the clock moved: flush them.
+  // Tasks run on the real setImmediate (only timers are faked), so let a few turns pass.
+  for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Only the reconnection timers are faked; the client's task queue (setImmediate) stays real. */
+function useFakeTimers(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('EventSource interface', () => {
+  it('has the browser constants, url, withCredentials and readyState', () => {
+    const { fetch } = fakeFetch([{ hang: true }]);
+    const es = new EventSource('http://127.0.0.1:1/a?b#c', { fetch, withCredentials: true });
+    expect([EventSource.CONNECTING, EventSource.OPEN, EventSource.CLOSED]).toEqual([0, 1, 2]);
+    expect([es.CONNECTING, es.OPEN, es.CLOSED]).toEqual([0, 1, 2]);
+    expect(es.url).toBe('http://127.0.0.1:1/a?b#c');
+    expect(es.withCredentials).toBe(true);
+    expect(es.readyState).toBe(0); // API-READYSTATE-INITIAL
+    expect(es).toBeInstanceOf(EventTarget);
+    es.close();
+    expect(es.readyState).toBe(2);
+  });
+
+  it('throws a SyntaxError DOMException for an unparsable URL', () => {
+    expect(() => new EventSource('not a url')).toThrow(DOMException);
+    try {
+      new EventSource('::');
+    } catch (error) {
+      expect((error as DOMException).name).toBe('SyntaxError');
+    }
+  });
+
+  it('compares the MIME essence, ignoring parameters and case', () => {
+    expect(mimeEssence('text/event-stream; charset=utf-8')).toBe('text/event-stream');
+    expect(mimeEssence('Text/Event-Stream;')).toBe('text/event-stream');
+    expect(mimeEssence('text/event-streamx')).toBe('text/event-streamx');
+    expect(mimeEssence('x bogus')).toBe('');
+    expect(mimeEssence(null)).toBe('');
+  });
+});
+
+describe('EventSource processing model (fake fetch, fake timers)', () => {
+  it('opens, dispatches message and custom events with origin and persisted lastEventId', async () => {
+    useFakeTimers();
+    const { fetch } = fakeFetch([{ chunks: ['id: 1\ndata: a\n\nevent: custom\ndata: b\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es, ['custom']);
+    let origin = '';
+    es.addEventListener('message', (e) => (origin = (e as MessageEvent).origin));
+    await advance();
+    expect(seen).toEqual(['open:1', 'message:a:1', 'custom:b:1']);
+    expect(origin).toBe('http://127.0.0.1:9');
+    es.close();
+  });
+
+  it('reconnects after the body ends, after the retry delay, with Last-Event-ID (RETRY-PERSISTS)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([
+      { chunks: ['retry: 300\nid: 7\ndata: x\n\n'] },
+      { chunks: ['data: y\n\n'] },
+      { hang: true },
+    ]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 5000 });
+    const seen = record(es);
+    await advance();
+    expect(seen).toEqual(['open:1', 'message:x:7', 'error:0']);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.headers['Last-Event-ID']).toBeUndefined(); // LAST-EVENT-ID-NOT-INITIAL
+    await advance(299);
+    expect(calls).toHaveLength(1); // RECONNECT-DELAY lower bound
+    await advance(1);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.headers['Last-Event-ID']).toBe('7');
+    await advance();
+    expect(seen.slice(3)).toEqual(['open:1', 'message:y:7', 'error:0']); // LASTID-PERSISTS-ACROSS-RECONNECT
+    await advance(299); // the second stream set no retry: 300 ms still applies
+    expect(calls).toHaveLength(2);
+    await advance(1);
+    expect(calls).toHaveLength(3);
+    expect(calls[2]!.headers['Last-Event-ID']).toBe('7');
+    es.close();
+  });
+
+  it('sends no Last-Event-ID after an empty id reset (LAST-EVENT-ID-CLEARED)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 10\nid: 5\ndata: a\n\nid\ndata: b\n\n'] }, { hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await advance(10);
+    expect(seen).toEqual(['open:1', 'message:a:5', 'message:b:', 'error:0', 'open:1']);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.headers['Last-Event-ID']).toBeUndefined();
+    es.close();
+  });
+
+  it('never sends the id of an event cut off by the close (LASTID-NOT-FROM-INCOMPLETE-EVENT)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 10\nid: 1\ndata: a\n\nid: 2\ndata: cut'] }, { hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    record(es);
+    await advance(10);
+    expect(calls[1]!.headers['Last-Event-ID']).toBe('1');
+    es.close();
+  });
+
+  it('encodes a non-ASCII Last-Event-ID as UTF-8 bytes', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 1\nid: \u2026\ndata: a\n\n'] }, { hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    await advance(1);
+    expect(Buffer.from(calls[1]!.headers['Last-Event-ID']!, 'latin1')).toEqual(Buffer.from([0xe2, 0x80, 0xa6]));
+    es.close();
+  });
+
+  it.each([204, 301, 401, 403, 404, 500, 503])('fails on status %i: one error, CLOSED, no further request', async (status) => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ status, chunks: ['data: no\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await advance(10_000);
+    expect(seen).toEqual(['error:2']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each([null, 'text/plain', 'text/event-streamx', 'x bogus', 'text/html; charset=utf-8'])('fails on content type %s', async (contentType) => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ contentType, chunks: ['data: no\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await advance(10_000);
+    expect(seen).toEqual(['error:2']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each(['text/event-stream; charset=utf-8', 'text/event-stream;', 'TEXT/Event-Stream', 'text/event-stream;charset=windows-1252'])('opens with content type %s', async (contentType) => {
+    useFakeTimers();
+    const { fetch } = fakeFetch([{ contentType, chunks: ['data: \u00e9\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await advance();
+    expect(seen).toEqual(['open:1', 'message:\u00e9:']); // PARSE-CHARSET-IGNORED
+    es.close();
+  });
+
+  it('reestablishes after a network error (RESP-NETWORK-ERROR-RECONNECTS)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ networkError: true }, { chunks: ['data: ok\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 100 });
+    const seen = record(es);
+    await advance(99);
+    expect(seen).toEqual(['error:0']);
+    expect(calls).toHaveLength(1);
+    await advance(1);
+    await advance();
+    expect(seen).toEqual(['error:0', 'open:1', 'message:ok:']);
+    es.close();
+  });
+
+  it('close() inside onmessage suppresses events already parsed (DISPATCH-AFTER-CLOSE-SUPPRESSED)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['data: 1\n\ndata: 2\n\ndata: 3\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 10 });
+    const seen: string[] = [];
+    es.onmessage = (e) => {
+      seen.push((e as MessageEvent).data as string);
+      es.close();
+    };
+    es.onerror = () => seen.push('error');
+    await advance(); // let the queued tasks run before the fake clock jumps past the 10 ms delay
+    await advance(1000);
+    expect(seen).toEqual(['1']);
+    expect(es.readyState).toBe(2);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('close() inside onerror stops the reconnection (RECONNECT-ABORT-IF-CLOSED)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['data: 1\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 10 });
+    const seen = record(es);
+    es.addEventListener('error', () => es.close());
+    await advance();
+    await advance(1000);
+    expect(seen).toEqual(['open:1', 'message:1:', 'error:0']);
+    expect(es.readyState).toBe(2);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('close() inside onopen: no message, no error, no reconnection', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['data: 1\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 10 });
+    const seen = record(es);
+    es.addEventListener('open', () => es.close());
+    await advance(1000);
+    expect(seen).toEqual(['open:1']);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.signal.aborted).toBe(true);
+  });
+
+  it('close() before open: no event at all', async () => {
+    useFakeTimers();
+    const { fetch } = fakeFetch([{ chunks: ['data: 1\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    es.close();
+    await advance(10_000);
+    expect(seen).toEqual([]);
+  });
+
+  it('clamps a huge retry so the timer never wraps to ~0 (RETRY-LARGE-VALUE)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 99999999999999\ndata: a\n\n'] }, { hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    record(es);
+    await advance(60_000);
+    expect(calls).toHaveLength(1);
+    await advance(MAX_RECONNECTION_TIME);
+    expect(calls).toHaveLength(2);
+    es.close();
+  });
+
+  it('ignores an empty or non-digit retry and keeps the previous value (RETRY-EMPTY-IGNORED)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 200\nretry\nretry: 1e3\nretry: 50ms\n\n'] }, { hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    record(es);
+    await advance(199);
+    expect(calls).toHaveLength(1);
+    await advance(1);
+    expect(calls).toHaveLength(2);
+    es.close();
+  });
+
+  it('keeps custom headers on reconnect and reconnects to the original URL', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([
+      { chunks: ['retry: 5\ndata: a\n\n'], url: 'http://127.0.0.1:9/redirected' },
+      { hang: true },
+    ]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, headers: { Authorization: 'Bearer t', accept: 'text/html' } });
+    record(es);
+    await advance(5);
+    expect(calls.map((c) => c.url)).toEqual(['http://127.0.0.1:9/s', 'http://127.0.0.1:9/s']);
+    for (const call of calls) {
+      expect(call.headers['Authorization']).toBe('Bearer t');
+      expect(call.headers['Accept']).toBe('text/event-stream');
+      expect(call.headers['accept']).toBeUndefined();
+      expect(call.headers['Cache-Control']).toBe('no-cache');
+    }
+    es.close();
+  });
+
+  it('event handler attributes can be replaced and removed', async () => {
+    useFakeTimers();
+    const { fetch } = fakeFetch([{ chunks: ['data: a\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen: string[] = [];
+    es.onmessage = () => seen.push('first');
+    es.onmessage = () => seen.push('second');
+    es.onopen = () => seen.push('open');
+    es.onopen = null;
+    expect(es.onopen).toBeNull();
+    await advance();
+    expect(seen).toEqual(['second']);
+    es.close();
+  });
+});
+
+describe('EventSource over real HTTP (undici fetch)', () => {
+  it('follows a redirect, reconnects to the original URL with Last-Event-ID, and splits CRLF across chunks once', async () => {
+    const requests: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
+    const server = createServer((req, res) => {
+      requests.push({ path: req.url ?? '', headers: req.headers });
+      if (req.url === '/start') {
+        res.writeHead(307, { location: '/stream' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (requests.filter((r) => r.path === '/stream').length === 1) {
+        res.write('retry: 50\r');
+        setTimeout(() => res.end('\nid: 9\r\ndata: one\r\n\r\n'), 20);
+      } else {
+        res.write('data: two\n\n');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const es = new EventSource(`${base}/start`);
+    const seen = record(es);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out; saw ${seen.join(', ')}`)), 5000);
+        es.addEventListener('message', (e) => {
+          if ((e as MessageEvent).data === 'two') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      es.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(seen).toEqual(['open:1', 'message:one:9', 'error:0', 'open:1', 'message:two:9']);
+    expect(requests.map((r) => r.path)).toEqual(['/start', '/stream', '/start', '/stream']);
+    expect(requests[0]!.headers['last-event-id']).toBeUndefined();
+    expect(requests[2]!.headers['last-event-id']).toBe('9');
+    expect(requests[0]!.headers['accept']).toBe('text/event-stream');
+    expect(requests[0]!.headers['cache-control']).toBe('no-cache');
+    expect(es.url).toBe(`${base}/start`);
+  });
+});
