@@ -1,0 +1,233 @@
+/**
+ * `npm run bench parser`: throughput of reference/parser.ts beside eventsource-parser v3 and
+ * undici's EventSource parser, and beside a raw baseline (streaming UTF-8 decode + newline scan),
+ * all in one run on the same bytes. Every contender gets the same Buffer chunks, bytes in, so
+ * decoding is included for all (eventsource-parser takes strings: it is fed through a streaming
+ * TextDecoder, timed). Prints a Markdown table and PASS/MISS per target.
+ *
+ * Options: --quick (fewer, smaller iterations; for a smoke run, not for numbers)
+ *          --size=<MiB> (body size per workload, default 4)
+ */
+import { createRequire } from 'node:module';
+import { createParser as createEventsourceParser } from 'eventsource-parser';
+import { createParser } from '../../reference/parser.ts';
+import { parserWorkloads, type ParserWorkload } from './parser-workloads.ts';
+import { machineDescription, median } from './statistics.ts';
+
+/** Feeds a whole body and returns the number of events (lines, for the baseline) it produced. */
+type Run = (chunks: readonly Buffer[]) => { events: number; dataChars: number };
+
+interface Contender {
+  readonly name: string;
+  /** The runner, or why this contender could not be loaded. */
+  readonly run: Run | string;
+}
+
+const REFERENCE = 'sse-conformance';
+const ESP = 'eventsource-parser 3';
+const UNDICI = 'undici 7 EventSourceStream';
+const BASELINE = 'baseline: decode + indexOf(LF)';
+
+const referenceRun: Run = (chunks) => {
+  let events = 0;
+  let dataChars = 0;
+  const parser = createParser({
+    onEvent: (e) => {
+      events++;
+      dataChars += e.data.length;
+    },
+  });
+  for (const chunk of chunks) parser.feed(chunk);
+  parser.end();
+  return { events, dataChars };
+};
+
+const eventsourceParserRun: Run = (chunks) => {
+  let events = 0;
+  let dataChars = 0;
+  const parser = createEventsourceParser({
+    onEvent: (e) => {
+      events++;
+      dataChars += e.data.length;
+    },
+  });
+  const decoder = new TextDecoder();
+  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }));
+  parser.feed(decoder.decode());
+  return { events, dataChars };
+};
+
+const baselineRun: Run = (chunks) => {
+  let lines = 0;
+  const decoder = new TextDecoder();
+  for (const chunk of chunks) {
+    const text = decoder.decode(chunk, { stream: true });
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  }
+  decoder.decode();
+  return { events: lines, dataChars: 0 };
+};
+
+/** undici's parser is internal: load it by path. Its Transform is driven through `_transform`
+ * directly (with the `push` option it accepts) so stream plumbing is not what gets measured. */
+function loadUndici(): Run | string {
+  interface UndiciEvent { type: string; options: { data: string } }
+  interface UndiciStream { _transform(chunk: Buffer, encoding: string, callback: (error?: Error | null) => void): void }
+  type UndiciStreamClass = new (options: { push: (event: UndiciEvent) => boolean }) => UndiciStream;
+  let EventSourceStream: UndiciStreamClass;
+  try {
+    const require = createRequire(import.meta.url);
+    const packageJson = require.resolve('undici/package.json');
+    const path = packageJson.slice(0, -'package.json'.length) + 'lib/web/eventsource/eventsource-stream.js';
+    ({ EventSourceStream } = require(path) as { EventSourceStream: UndiciStreamClass });
+    if (typeof EventSourceStream !== 'function') return 'not loaded: eventsource-stream.js does not export EventSourceStream';
+  } catch (error) {
+    return `not loaded: ${(error as Error).message.split('\n')[0]}`;
+  }
+  return (chunks) => {
+    let events = 0;
+    let dataChars = 0;
+    const stream = new EventSourceStream({
+      push: (e) => {
+        events++;
+        dataChars += e.options.data.length;
+        return true;
+      },
+    });
+    let failure: Error | null | undefined;
+    const done = (error?: Error | null): void => {
+      failure ??= error;
+    };
+    for (const chunk of chunks) stream._transform(chunk, 'buffer', done);
+    if (failure) throw failure;
+    return { events, dataChars };
+  };
+}
+
+function parseArgs(argv: string[]): { quick: boolean; sizeMiB: number } {
+  let quick = false;
+  let sizeMiB = 4;
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--size=')) {
+      sizeMiB = Number(arg.slice('--size='.length));
+      if (!(sizeMiB > 0 && sizeMiB <= 256)) throw new Error(`--size must be a number of MiB in (0, 256], got ${arg}`);
+    } else throw new Error(`parser bench: unknown option ${arg} (known: --quick, --size=<MiB>)`);
+  }
+  return { quick, sizeMiB: quick ? Math.min(sizeMiB, 1) : sizeMiB };
+}
+
+interface Measurement {
+  contender: string;
+  /** Median seconds per run, or why there is none. */
+  seconds: number | string;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function timeOnce(run: Run, chunks: readonly Buffer[]): number {
+  gc?.();
+  const start = process.hrtime.bigint();
+  run(chunks);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** Checks every contender's output, warms up, then times rounds in rotating order (fair under drift). */
+function measure(workload: ParserWorkload, contenders: readonly Contender[], rounds: number, warmupSeconds: number): Measurement[] {
+  const result = new Map<string, number[] | string>();
+  const ready: { name: string; run: Run }[] = [];
+  const reference = typeof contenders[0]?.run === 'function' ? contenders[0].run(workload.chunks) : undefined;
+  for (const { name, run } of contenders) {
+    if (typeof run === 'string') {
+      result.set(name, run);
+      continue;
+    }
+    try {
+      const out = run(workload.chunks);
+      if (name !== BASELINE && (out.events !== workload.expectedEvents || out.dataChars !== reference?.dataChars)) {
+        result.set(name, `wrong output: ${out.events} events / ${out.dataChars} data chars, expected ${workload.expectedEvents} / ${reference?.dataChars}`);
+        continue;
+      }
+    } catch (error) {
+      result.set(name, `failed: ${(error as Error).message}`);
+      continue;
+    }
+    result.set(name, []);
+    ready.push({ name, run });
+  }
+  for (const { run } of ready) {
+    const until = performance.now() + warmupSeconds * 1000;
+    do run(workload.chunks);
+    while (performance.now() < until);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < ready.length; k++) {
+      const { name, run } = ready[(round + k) % ready.length]!;
+      (result.get(name) as number[]).push(timeOnce(run, workload.chunks));
+    }
+  }
+  return contenders.map(({ name }) => {
+    const times = result.get(name)!;
+    return { contender: name, seconds: typeof times === 'string' ? times : median(times) };
+  });
+}
+
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function main(): void {
+  const { quick, sizeMiB } = parseArgs(process.argv.slice(2));
+  const rounds = quick ? 3 : 9;
+  const warmupSeconds = quick ? 0.05 : 0.3;
+  const contenders: Contender[] = [
+    { name: REFERENCE, run: referenceRun },
+    { name: ESP, run: eventsourceParserRun },
+    { name: UNDICI, run: loadUndici() },
+    { name: BASELINE, run: baselineRun },
+  ];
+  const workloads = parserWorkloads(sizeMiB * 1024 * 1024);
+
+  console.log(`Parser throughput, ${sizeMiB} MiB per workload, median of ${rounds} runs after ${warmupSeconds} s warm-up each`);
+  console.log(`Machine: ${machineDescription()}`);
+  console.log('MB = 10^6 bytes of input. "x ESP" = throughput / eventsource-parser\'s; "x baseline" = time / baseline\'s time.\n');
+  console.log('| workload | contender | MB/s | events/s | x ESP | x baseline time |');
+  console.log('|---|---|---:|---:|---:|---:|');
+
+  const targets: { text: string; pass: boolean }[] = [];
+  for (const workload of workloads) {
+    const measurements = measure(workload, contenders, rounds, warmupSeconds);
+    const secondsOf = (name: string): number | undefined => {
+      const s = measurements.find((m) => m.contender === name)?.seconds;
+      return typeof s === 'number' ? s : undefined;
+    };
+    const esp = secondsOf(ESP);
+    const baseline = secondsOf(BASELINE);
+    for (const { contender, seconds } of measurements) {
+      if (typeof seconds === 'string') {
+        console.log(`| ${workload.name} | ${contender} | ${seconds} | | | |`);
+        continue;
+      }
+      const mbps = workload.totalBytes / 1e6 / seconds;
+      const eventsPerSecond = contender === BASELINE ? '-' : fmt(workload.expectedEvents / seconds, 0);
+      const vsEsp = esp === undefined ? '-' : `${fmt(esp / seconds, 2)}x`;
+      const vsBaseline = baseline === undefined ? '-' : `${fmt(seconds / baseline, 2)}x`;
+      console.log(`| ${workload.name} | ${contender} | ${fmt(mbps)} | ${eventsPerSecond} | ${vsEsp} | ${vsBaseline} |`);
+    }
+    const ours = secondsOf(REFERENCE);
+    if (ours === undefined || esp === undefined || baseline === undefined) {
+      targets.push({ text: `${workload.name}: cannot judge (a required contender has no measurement)`, pass: false });
+      continue;
+    }
+    const speedup = esp / ours;
+    if (workload.smallEvents) targets.push({ text: `${workload.name}: >= 1.5x eventsource-parser (${fmt(speedup, 2)}x)`, pass: speedup >= 1.5 });
+    else targets.push({ text: `${workload.name}: not slower than eventsource-parser (${fmt(speedup, 2)}x)`, pass: speedup >= 1 });
+    targets.push({ text: `${workload.name}: within 3x of the baseline's time (${fmt(ours / baseline, 2)}x)`, pass: ours / baseline <= 3 });
+  }
+
+  console.log('\nTargets:');
+  for (const { text, pass } of targets) console.log(`  ${pass ? 'PASS' : 'MISS'}  ${text}`);
+  const missed = targets.filter((t) => !t.pass).length;
+  console.log(missed ? `\n${missed} of ${targets.length} targets missed.` : `\nAll ${targets.length} targets met.`);
+  process.exitCode = missed ? 1 : 0;
+}
+
+main();
