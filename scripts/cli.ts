@@ -25,6 +25,7 @@ type CommandLoader = () => Promise<Command>;
 // Keep alphabetical. Each entry loads its module lazily.
 const COMMANDS: Record<string, CommandLoader> = {
   parse: async () => (await import('./commands/parse.ts')).command,
+  serve: async () => (await import('./commands/serve.ts')).command,
 };
 
 /** The package version, read from package.json (one level up from source, two from dist/). */

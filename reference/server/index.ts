@@ -1,0 +1,170 @@
+/**
+ * The reference SSE server: channels with publish, replay from a bounded log, heartbeats, auth,
+ * CORS, backpressure, and fault switches for testing the harness. In-process:
+ *
+ *     const srv = await createReferenceServer({ heartbeatMs: 1000 });
+ *     srv.publish('news', { event: 'headline', data: 'hello' }); // → { id: '1' }
+ *     await srv.close();
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ChannelAuth, type AuthOptions } from './auth.ts';
+import { CorsPolicy, type CorsOptions } from './cors.ts';
+import { parseFaults, type FaultName } from './faults.ts';
+import { Hub, type HubStats, type PublishInput } from './hub.ts';
+import { InMemoryReplayLog, type ReplayLimits, type ReplayLog } from './replay-log.ts';
+import { createRequestHandler, type ServerLogEntry } from './routes.ts';
+
+export { FAULTS, BUFFERING_FAULT_BYTES, isFaultName, parseFaults, UnknownFaultError } from './faults.ts';
+export type { FaultInfo, FaultName } from './faults.ts';
+export { InMemoryReplayLog, DEFAULT_REPLAY_MAX_AGE_MS, DEFAULT_REPLAY_MAX_EVENTS } from './replay-log.ts';
+export type { ReplayLimits, ReplayLog, ReplayResult, StoredEvent } from './replay-log.ts';
+export { PublishError, REPLAY_GAP_EVENT } from './hub.ts';
+export type { HubStats, PublishInput } from './hub.ts';
+export type { AuthOptions } from './auth.ts';
+export type { CorsOptions } from './cors.ts';
+export { EVENT_STREAM_CONTENT_TYPE } from './routes.ts';
+export type { ServerLogEntry } from './routes.ts';
+
+export const DEFAULT_RETRY_MS = 3000;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface ReferenceServerOptions {
+  /** @defaultValue `'127.0.0.1'` */
+  host?: string | undefined;
+  /** 0 picks a free port. @defaultValue 0 */
+  port?: number | undefined;
+  /** Sent as `retry:` at the start of every stream. @defaultValue 3000 */
+  retryMs?: number | undefined;
+  /** Interval of `: heartbeat` comment lines (SRV-COMMENT-KEEPALIVE); 0 disables. @defaultValue 15000 */
+  heartbeatMs?: number | undefined;
+  /** Bounds of the in-memory replay log. */
+  replay?: ReplayLimits | undefined;
+  /** A replacement store (then `replay` is ignored). */
+  replayLog?: ReplayLog | undefined;
+  /** Largest publish body; larger answers 413. @defaultValue 1 MiB */
+  maxPublishBytes?: number | undefined;
+  /** Bytes queued for one stream beyond which it is disconnected (slow consumer). @defaultValue 1 MiB */
+  maxBufferedBytes?: number | undefined;
+  /** Per-channel stream tokens. */
+  auth?: AuthOptions | undefined;
+  /** When set, POST and DELETE need `Authorization: Bearer <publishToken>`. */
+  publishToken?: string | undefined;
+  /** Cross-origin access; without it no CORS headers are sent. */
+  cors?: CorsOptions | undefined;
+  /** Fault switches on for every request. @defaultValue [] */
+  faults?: readonly FaultName[] | undefined;
+  /** Let a request turn faults on for itself with `?fault=a,b`. @defaultValue false */
+  allowRequestFaults?: boolean | undefined;
+  /** Log sink; nothing is logged without it. Tokens are never logged. */
+  log?: ((entry: ServerLogEntry) => void) | undefined;
+}
+
+export interface ReferenceServer {
+  /** `http://host:port`, without a trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Publishes an event to a channel; throws `PublishError` for bad input or a closed channel. */
+  publish(channel: string, event: PublishInput): { id: string };
+  /** Closes a channel: open streams end, later subscriptions get 204. Returns the streams ended. */
+  closeChannel(channel: string): number;
+  /** Open streams, on one channel or in total. */
+  subscriberCount(channel?: string): number;
+  stats(): HubStats & { readonly connections: number };
+  /** Ends every stream cleanly, stops listening, and resolves when all connections are gone. */
+  close(): Promise<void>;
+  /** The underlying Node server (read-only use: addresses, connection counts). */
+  readonly server: Server;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  return value;
+}
+
+/** Time open connections get to finish after `close()` before they are cut. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+export async function createReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = nonNegativeInteger('port', options.port, 0);
+  if (port > 65535) throw new RangeError(`port must be at most 65535, got ${port}`);
+  const retryMs = nonNegativeInteger('retryMs', options.retryMs, DEFAULT_RETRY_MS);
+  const heartbeatMs = nonNegativeInteger('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS);
+  if (heartbeatMs > 0x7fffffff) throw new RangeError(`heartbeatMs must be at most ${0x7fffffff}`);
+  const maxPublishBytes = nonNegativeInteger('maxPublishBytes', options.maxPublishBytes, DEFAULT_MAX_PUBLISH_BYTES);
+  const maxBufferedBytes = nonNegativeInteger('maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES);
+  if (options.publishToken !== undefined && (options.publishToken === '' || /\s/.test(options.publishToken))) throw new TypeError('publishToken must be non-empty without whitespace');
+  const faults = new Set(parseFaults(options.faults ?? []));
+  const log = options.log ?? (() => {});
+  const hub = new Hub({ log: options.replayLog ?? new InMemoryReplayLog(options.replay), heartbeatMs });
+
+  const handler = createRequestHandler({
+    hub,
+    retryMs,
+    maxPublishBytes,
+    maxBufferedBytes,
+    auth: options.auth ? new ChannelAuth(options.auth) : undefined,
+    publishToken: options.publishToken,
+    cors: options.cors ? new CorsPolicy(options.cors) : undefined,
+    faults,
+    allowRequestFaults: options.allowRequestFaults ?? false,
+    log,
+  });
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, handler);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Malformed requests (e.g. a huge Last-Event-ID header → 431) get an answer, never a crash.
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  const url = `http://${urlHost}:${address.port}`;
+  log({ level: 'info', msg: `listening on ${url}` });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    host: address.address,
+    server,
+    publish: (channel, event) => ({ id: hub.publish(channel, event).id }),
+    closeChannel: (channel) => hub.close(channel),
+    subscriberCount: (channel) => hub.subscriberCount(channel),
+    stats: () => ({ ...hub.stats(), connections: sockets.size }),
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        hub.endAll();
+        const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          log({ level: 'info', msg: 'closed' });
+          resolve();
+        });
+        server.closeIdleConnections();
+        // Streams just ended become idle once their last chunk is flushed.
+        setImmediate(() => server.closeIdleConnections());
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { createReferenceServer, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
+import { UsageError, type Command } from '../cli.ts';
+
+const usage = `Usage: sse-conformance serve [options]
+
+Runs the reference SSE server until SIGINT/SIGTERM, then ends every open stream cleanly (clients
+reconnect elsewhere) and exits 0. Prints its URL on standard output; logs go to standard error.
+
+Routes: GET /channels/<name> subscribes (Last-Event-ID header or ?lastEventId= resumes),
+POST /channels/<name> publishes {"event"?,"data","id"?} or {"event"?,"binary":"<base64>"} → 201 {"id"},
+DELETE /channels/<name> closes the channel (streams end, later GETs answer 204).
+
+Options:
+  --port <n>               port to listen on (0 = any free port)           [8080]
+  --host <addr>            address to bind                                 [127.0.0.1]
+  --retry <ms>             retry: value sent when a stream opens           [3000]
+  --heartbeat <ms>         heartbeat comment interval, 0 disables          [15000]
+  --replay-size <n>        events kept per channel for replay              [1000]
+  --replay-age <ms>        age after which replayable events are dropped   [300000]
+  --max-publish-bytes <n>  largest publish body (larger → 413)             [1048576]
+  --max-buffered-bytes <n> per-stream backlog before a slow client is cut  [1048576]
+  --token <channel>=<tok>  protect a channel (repeatable; channel * = all channels)
+  --publish-token <tok>    require Authorization: Bearer <tok> for POST and DELETE
+  --cors-origin <origin>   allow a cross-origin client (repeatable; * = any origin, no credentials)
+  --cors-credentials       send Access-Control-Allow-Credentials to listed origins
+  --fault <name>           turn a fault switch on for every request (repeatable)
+  --allow-request-faults   let a request add ?fault=a,b for itself
+  --quiet                  no request log
+
+Faults:
+${FAULTS.map((f) => `  ${f.name.padEnd(22)} ${f.description}`).join('\n')}`;
+
+function integer(flag: string, value: string | undefined): number {
+  if (value === undefined) throw new UsageError(`${flag} needs a value`);
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** Parses serve's arguments into server options (exported for tests). */
+export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean } {
+  const options: ReferenceServerOptions = { port: 8080, host: '127.0.0.1' };
+  const tokens: Record<string, string[]> = {};
+  const origins: string[] = [];
+  const faults: string[] = [];
+  let credentials = false;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--port': {
+        const port = integer(arg, value());
+        if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+        options.port = port;
+        break;
+      }
+      case '--host': options.host = value(); break;
+      case '--retry': options.retryMs = integer(arg, value()); break;
+      case '--heartbeat': {
+        const ms = integer(arg, value());
+        if (ms > 0x7fffffff) throw new UsageError(`--heartbeat must be at most ${0x7fffffff} ms`);
+        options.heartbeatMs = ms;
+        break;
+      }
+      case '--replay-size': options.replay = { ...options.replay, maxEvents: integer(arg, value()) }; break;
+      case '--replay-age': options.replay = { ...options.replay, maxAgeMs: integer(arg, value()) }; break;
+      case '--max-publish-bytes': options.maxPublishBytes = integer(arg, value()); break;
+      case '--max-buffered-bytes': options.maxBufferedBytes = integer(arg, value()); break;
+      case '--token': {
+        const v = value();
+        const eq = v.indexOf('=');
+        // Never echo the token in the message.
+        if (eq <= 0 || eq === v.length - 1) throw new UsageError('--token takes <channel>=<token>');
+        (tokens[v.slice(0, eq)] ??= []).push(v.slice(eq + 1));
+        break;
+      }
+      case '--publish-token': {
+        const v = value();
+        if (/\s/.test(v)) throw new UsageError('--publish-token must not contain whitespace');
+        options.publishToken = v;
+        break;
+      }
+      case '--cors-origin': origins.push(value()); break;
+      case '--cors-credentials': credentials = true; break;
+      case '--fault': faults.push(value()); break;
+      case '--allow-request-faults': options.allowRequestFaults = true; break;
+      case '--quiet': quiet = true; break;
+      default: throw new UsageError(`serve: unknown option ${arg}`);
+    }
+  }
+  if (Object.keys(tokens).length > 0) options.auth = { tokens };
+  if (origins.length > 0) options.cors = { origins, credentials };
+  else if (credentials) throw new UsageError('--cors-credentials needs at least one --cors-origin');
+  try {
+    options.faults = parseFaults(faults);
+  } catch (error) {
+    if (error instanceof UnknownFaultError) throw new UsageError(error.message);
+    throw error;
+  }
+  return { options, quiet };
+}
+
+export const command: Command = {
+  summary: 'run the reference SSE server (channels, replay, auth, CORS, fault switches)',
+  usage,
+  async run(args) {
+    const { options, quiet } = parseServeArgs(args);
+    let server;
+    try {
+      server = await createReferenceServer({
+        ...options,
+        log: quiet ? undefined : (e) => process.stderr.write(`${new Date().toISOString()} ${e.level} ${e.msg}${e.method ? ` ${e.method}` : ''}${e.channel ? ` channel=${e.channel}` : ''}${e.status ? ` status=${e.status}` : ''}${e.detail ? ` (${e.detail})` : ''}\n`),
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        process.stderr.write(`sse-conformance serve: cannot listen on ${options.host}:${options.port}: ${code}\n`);
+        return 2;
+      }
+      if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
+      throw error;
+    }
+    process.stdout.write(`${server.url}\n`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    process.stderr.write(`sse-conformance serve: ${signal}, ending open streams\n`);
+    await server.close();
+    return 0;
+  },
+};
