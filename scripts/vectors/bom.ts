@@ -1,0 +1,37 @@
+import { ev, evId, type Draft } from './draft.ts';
+
+export const description = 'Byte order mark: one leading EF BB BF is stripped (also split across chunks and after empty chunks); any other U+FEFF is an ordinary character.';
+
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+export const drafts: Draft[] = [
+  { id: 'leading-bom-stripped', description: 'A leading BOM is removed before parsing, so the first field is `data`.', requirements: ['PARSE-BOM'], input: [[...BOM], 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-split-1-1-1', description: 'The three BOM bytes arrive in three chunks.', requirements: ['PARSE-BOM', 'PARSE-STREAMING-DECODE'], chunks: [[0xef], [0xbb], [0xbf], 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-split-2-1', description: 'BOM split after two bytes.', requirements: ['PARSE-BOM', 'PARSE-STREAMING-DECODE'], chunks: [[0xef, 0xbb], [0xbf], 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-split-1-2', description: 'BOM split after one byte.', requirements: ['PARSE-BOM', 'PARSE-STREAMING-DECODE'], chunks: [[0xef], [0xbb, 0xbf], 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-split-into-first-field', description: 'The last BOM byte shares a chunk with the start of the first field name.', requirements: ['PARSE-BOM', 'PARSE-STREAMING-DECODE'], chunks: [[0xef, 0xbb], [0xbf, 0x64], 'ata: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-after-empty-first-chunk', description: 'An empty first chunk does not use up the "start of stream" state.', requirements: ['PARSE-BOM', 'PARSE-CHUNK-INVARIANCE'], chunks: ['', [...BOM, 0x64], 'ata: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-after-several-empty-chunks', description: 'Empty chunks before and between the BOM bytes.', requirements: ['PARSE-BOM', 'PARSE-CHUNK-INVARIANCE'], chunks: ['', '', [0xef], '', [0xbb], '', [0xbf], '', 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-alone-in-first-chunk', description: 'The first chunk is exactly the BOM.', requirements: ['PARSE-BOM'], chunks: [[...BOM], 'data: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'second-bom-not-stripped', description: 'Two BOMs: only the first is stripped; the second makes the field name `\\uFEFFdata`, which is ignored.', requirements: ['PARSE-BOM-ONLY-FIRST', 'PARSE-FIELD-NAME-EXACT'], input: [[...BOM, ...BOM], 'data: a\n\ndata: b\n\n'], events: [ev('b')], retries: [] },
+  { id: 'second-bom-split-across-chunks', description: 'Two BOMs arriving one byte at a time: still only the first is stripped.', requirements: ['PARSE-BOM-ONLY-FIRST', 'PARSE-STREAMING-DECODE'], chunks: [[0xef], [0xbb], [0xbf], [0xef], [0xbb], [0xbf], 'data: a\n\ndata: b\n\n'], events: [ev('b')], retries: [] },
+  { id: 'bom-then-comment', description: 'BOM followed by a comment line.', requirements: ['PARSE-BOM', 'PARSE-COMMENT-IGNORED'], input: [[...BOM], ': hello\ndata: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-then-blank-line', description: 'BOM followed by a blank line: nothing is dispatched, later events are fine.', requirements: ['PARSE-BOM'], input: [[...BOM], '\ndata: a\n\n'], events: [ev('a')], retries: [] },
+  { id: 'bom-then-event-type', description: 'The first field after the BOM is `event`: the type is kept.', requirements: ['PARSE-BOM', 'DISPATCH-CUSTOM-TYPE'], input: [[...BOM], 'event: add\ndata: a\n\n'], events: [ev('a', 'add')], retries: [] },
+  { id: 'bom-then-id', description: 'The first field after the BOM is `id`.', requirements: ['PARSE-BOM', 'FIELD-ID-SET'], input: [[...BOM], 'id: 1\ndata: a\n\n'], events: [evId('a', '1')], retries: [], lastEventId: '1' },
+  { id: 'bom-then-retry', description: 'The first field after the BOM is `retry`.', requirements: ['PARSE-BOM', 'RETRY-DIGITS-SET'], input: [[...BOM], 'retry: 1500\n'], events: [], retries: [1500] },
+  { id: 'bom-only-body', description: 'A body that is only a BOM produces nothing.', requirements: ['PARSE-BOM'], input: [[...BOM]], events: [], retries: [] },
+  { id: 'bom-at-start-of-later-line', description: 'U+FEFF at the start of the second line is part of its field name: that data line is ignored.', requirements: ['PARSE-BOM-ONLY-FIRST', 'PARSE-FIELD-NAME-EXACT'], input: 'data: a\n\ufeffdata: b\n\n', events: [ev('a')], retries: [] },
+  { id: 'bom-at-start-of-later-event', description: 'U+FEFF at the start of the second event: that event has no data line and is not dispatched.', requirements: ['PARSE-BOM-ONLY-FIRST'], input: 'data: a\n\n\ufeffdata: b\n\n', events: [ev('a')], retries: [] },
+  { id: 'bom-after-leading-blank-line', description: 'A BOM after a leading LF is not at the start of the stream.', requirements: ['PARSE-BOM-ONLY-FIRST'], input: '\n\ufeffdata: a\n\n', events: [], retries: [] },
+  { id: 'bom-in-data-value-kept', description: 'U+FEFF at the start of a data value is kept.', requirements: ['PARSE-BOM-ONLY-FIRST', 'FIELD-DATA-APPEND'], input: 'data: \ufeffa\n\n', events: [ev('\ufeffa')], retries: [] },
+  { id: 'bom-in-second-data-value-kept', description: 'U+FEFF at the start of every data line is kept.', requirements: ['PARSE-BOM-ONLY-FIRST'], input: 'data:\ufeffa\ndata:\ufeffb\n\n', events: [ev('\ufeffa\n\ufeffb')], retries: [] },
+  { id: 'bom-in-id-value-kept', description: 'U+FEFF at the start of an id value is part of the id.', requirements: ['PARSE-BOM-ONLY-FIRST', 'FIELD-ID-SET'], input: 'id: \ufeff1\ndata: a\n\n', events: [evId('a', '\ufeff1')], retries: [], lastEventId: '\ufeff1' },
+  { id: 'bom-in-event-value-kept', description: 'U+FEFF at the start of an event type is part of the type.', requirements: ['PARSE-BOM-ONLY-FIRST', 'FIELD-EVENT-TYPE'], input: 'event: \ufeffping\ndata: a\n\n', events: [ev('a', '\ufeffping')], retries: [] },
+  { id: 'bom-in-retry-value-ignored', description: 'U+FEFF before retry digits makes the value invalid.', requirements: ['PARSE-BOM-ONLY-FIRST', 'RETRY-NONDIGIT-IGNORED'], input: 'retry: \ufeff1000\n', events: [], retries: [] },
+  { id: 'leading-bom-then-bom-in-value', description: 'The leading BOM is stripped, a U+FEFF inside the first value is kept.', requirements: ['PARSE-BOM', 'PARSE-BOM-ONLY-FIRST'], input: '\ufeffdata: \ufeff\n\n', events: [ev('\ufeff')], retries: [] },
+  { id: 'bom-lookalike-latin1-chars', description: 'Bytes C3 AF C2 BB C2 BF are the UTF-8 encoding of the three characters a Latin-1 reading of a BOM gives; they are text, not a BOM, so the first field name is unknown.', requirements: ['PARSE-BOM', 'PARSE-UTF8-DECODE', 'PARSE-FIELD-NAME-EXACT'], input: [[0xc3, 0xaf, 0xc2, 0xbb, 0xc2, 0xbf], 'data: a\n\ndata: b\n\n'], events: [ev('b')], retries: [] },
+  { id: 'truncated-bom', description: 'EF BB followed by text is a truncated sequence: one U+FFFD, which starts the field name.', requirements: ['PARSE-BOM', 'PARSE-UTF8-DECODE'], input: [[0xef, 0xbb], 'data: a\n\ndata: b\n\n'], events: [ev('b')], retries: [] },
+  { id: 'utf16-bom-not-stripped', description: 'A UTF-16 LE BOM (FF FE) is two invalid bytes, not a BOM.', requirements: ['PARSE-BOM', 'PARSE-UTF8-DECODE'], input: [[0xff, 0xfe], 'data: a\n\ndata: b\n\n'], events: [ev('b')], retries: [] },
+  { id: 'bom-then-multibyte', description: 'A BOM followed directly by a multi-byte character in a comment, then data.', requirements: ['PARSE-BOM', 'PARSE-STREAMING-DECODE'], chunks: [[0xef, 0xbb, 0xbf, 0x3a, 0xe2], [0x82, 0xac], '\ndata: \u20ac\n\n'], events: [ev('\u20ac')], retries: [] },
+];
