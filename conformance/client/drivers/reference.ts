@@ -1,0 +1,55 @@
+/**
+ * The in-process driver: our reference EventSource (reference/client.ts) on undici's fetch. It is
+ * the client every scenario is proven against, and needs no process or browser.
+ */
+import { EventSource } from '../../../reference/client.ts';
+import type { ClientDriver, DriverOutcome, DriverRun } from '../driver.ts';
+import { version } from '../../../scripts/cli.ts';
+
+export function referenceDriver(options: { parallel?: number } = {}): ClientDriver {
+  return {
+    name: 'reference',
+    version: `sse-conformance ${version()}`,
+    parallel: options.parallel ?? 8,
+    async run(run: DriverRun): Promise<DriverOutcome> {
+      const es = new EventSource(run.url, { headers: run.headers ? { ...run.headers } : undefined });
+      let closed = false;
+      const reportClosed = (): void => {
+        if (!closed && es.readyState === EventSource.CLOSED) {
+          closed = true;
+          run.observe({ kind: 'closed', readyState: 2 });
+        }
+      };
+      const maybeClose = (kind: 'open' | 'message' | 'error'): void => {
+        if (run.closeOn === kind) {
+          es.close();
+          reportClosed();
+        }
+      };
+      es.addEventListener('open', () => {
+        run.observe({ kind: 'open', readyState: es.readyState });
+        maybeClose('open');
+      });
+      es.addEventListener('error', () => {
+        run.observe({ kind: 'error', readyState: es.readyState });
+        reportClosed();
+        maybeClose('error');
+      });
+      for (const type of run.eventTypes) {
+        es.addEventListener(type, (event) => {
+          const e = event as MessageEvent;
+          run.observe({ kind: 'event', type: e.type, data: String(e.data), lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState });
+          if (type === 'message') maybeClose('message');
+          else if (run.closeOn === 'message') maybeClose('message');
+        });
+      }
+      await new Promise<void>((resolve) => {
+        if (run.signal.aborted) resolve();
+        else run.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      es.close();
+      return { status: 'ok' };
+    },
+    async close() {},
+  };
+}

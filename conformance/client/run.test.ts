@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlaybackServer, type PlaybackServer } from '../../reference/server/playback.ts';
+import { referenceDriver } from './drivers/reference.ts';
+import { runClientScenarios } from './run.ts';
+import { loadScenarios } from './scenario.ts';
+
+let server: PlaybackServer;
+beforeAll(async () => {
+  server = await createPlaybackServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('client scenarios against the reference client (in-process)', () => {
+  const scenarios = loadScenarios();
+  it('loads scenarios with unique stable IDs and known requirement IDs', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('the reference client passes every scenario (INFO only where the scenario only measures)', async () => {
+    const results = await runClientScenarios({ driver: referenceDriver(), scenarios, server });
+    const bad = results.filter((r) => r.verdict !== 'PASS' && !(r.verdict === 'INFO' && r.checks.every((c) => c.verdict === 'INFO' || c.verdict === 'PASS')));
+    expect(bad.map((r) => `${r.id}: ${r.verdict} ${r.reason ?? ''}`)).toEqual([]);
+    const lower = results.find((r) => r.id === 'client.reconnect.respects-retry-lower-bound')!;
+    expect(lower.measurements[0]!.value).toBeGreaterThanOrEqual(270);
+  }, 60_000);
+});
