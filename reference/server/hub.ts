@@ -180,6 +180,18 @@ export class Hub {
     return subs.length;
   }
 
+  /** Ends a channel's open streams cleanly without closing it: clients reconnect and resume. */
+  endStreams(channel: string): number {
+    const set = this.#subscribers.get(channel);
+    if (!set) return 0;
+    const subs = [...set];
+    for (const sub of subs) {
+      sub.end();
+      this.unsubscribe(sub);
+    }
+    return subs.length;
+  }
+
   /** Ends every open stream cleanly (server shutdown). */
   endAll(): void {
     for (const set of [...this.#subscribers.values()]) {

@@ -71,6 +71,8 @@ export interface ReferenceServer {
   publish(channel: string, event: PublishInput): { id: string };
   /** Closes a channel: open streams end, later subscriptions get 204. Returns the streams ended. */
   closeChannel(channel: string): number;
+  /** Ends a channel's open streams cleanly but keeps it open, so clients reconnect and resume. Returns the streams ended. */
+  endStreams(channel: string): number;
   /** Open streams, on one channel or in total. */
   subscriberCount(channel?: string): number;
   stats(): HubStats & { readonly connections: number };
@@ -148,6 +150,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     server,
     publish: (channel, event) => ({ id: hub.publish(channel, event).id }),
     closeChannel: (channel) => hub.close(channel),
+    endStreams: (channel) => hub.endStreams(channel),
     subscriberCount: (channel) => hub.subscriberCount(channel),
     stats: () => ({ ...hub.stats(), connections: sockets.size }),
     close() {
