@@ -68,6 +68,7 @@ export class Hub {
   readonly #seq = new Map<string, number>();
   readonly #closed = new Set<string>();
   #subscriberCount = 0;
+  #shuttingDown = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(options: HubOptions) {
@@ -121,6 +122,11 @@ export class Hub {
    * An id the log does not hold gets a `replay-gap` event, then every retained event.
    */
   subscribe(sub: Subscriber, lastEventId: string | undefined): void {
+    if (this.#shuttingDown) {
+      // A request that slipped in on a kept-alive connection during shutdown: end it so the client reconnects elsewhere.
+      sub.end();
+      return;
+    }
     const channel = sub.channel;
     if (lastEventId !== undefined && lastEventId !== '') this.#replay(sub, lastEventId);
     let set = this.#subscribers.get(channel);
@@ -192,8 +198,9 @@ export class Hub {
     return subs.length;
   }
 
-  /** Ends every open stream cleanly (server shutdown). */
+  /** Ends every open stream cleanly and refuses new ones (server shutdown). */
   endAll(): void {
+    this.#shuttingDown = true;
     for (const set of [...this.#subscribers.values()]) {
       for (const sub of [...set]) {
         sub.end();
