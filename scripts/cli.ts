@@ -26,6 +26,7 @@ type CommandLoader = () => Promise<Command>;
 const COMMANDS: Record<string, CommandLoader> = {
   parse: async () => (await import('./commands/parse.ts')).command,
   serve: async () => (await import('./commands/serve.ts')).command,
+  vectors: async () => (await import('./commands/vectors.ts')).command,
 };
 
 /** The package version, read from package.json (one level up from source, two from dist/). */
