@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseStream } from '../parser.ts';
+import { decodeBinaryEvent } from '../encoder.ts';
 import { fetchText, openStream, postJson } from './http-probe.ts';
 import { createReferenceServer, type ReferenceServer, type ServerLogEntry } from './index.ts';
 
@@ -117,6 +118,44 @@ describe('publish contract', () => {
     // Far beyond the limit: answered without reading it all, connection closed.
     const huge = await fetchText(`${srv.url}/channels/${fresh()}`, { method: 'POST', body: 'x'.repeat(200_000) });
     expect(huge.status).toBe(413);
+  });
+
+  it('round-trips any text, event type, id and bytes published over HTTP to a conforming parser (property)', async () => {
+    const ch = fresh();
+    const s = await openStream(`${srv.url}/channels/${ch}`);
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+    console.info(`publish round-trip property: seed ${seed} (rerun with FC_SEED=${seed})`);
+    try {
+      await s.until(() => srv.subscriberCount(ch) === 1);
+      const noNewline = (t: string) => !/[\r\n]/.test(t);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.record({ data: fc.string({ unit: 'binary', maxLength: 200 }), event: fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter(noNewline), { nil: undefined }), id: fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((t) => noNewline(t) && !t.includes('\0')), { nil: undefined }) }),
+            fc.record({ bytes: fc.uint8Array({ maxLength: 100 }) }),
+          ),
+          async (input) => {
+            const before = s.events.length;
+            const body = 'bytes' in input ? { binary: Buffer.from(input.bytes).toString('base64') } : input;
+            const r = await postJson(`${srv.url}/channels/${ch}`, body);
+            expect(r.status).toBe(201);
+            await s.until((p) => p.events.length === before + 1, 5000, 'the published event');
+            const got = s.events[before]!;
+            expect(got.lastEventId).toBe(r.json<{ id: string }>().id);
+            if ('bytes' in input) {
+              expect(decodeBinaryEvent(got)).toEqual(input.bytes);
+            } else {
+              expect(got.data).toBe(input.data.replace(/\r\n|\r/g, '\n'));
+              expect(got.type).toBe(input.event ?? 'message');
+              if (input.id !== undefined) expect(got.lastEventId).toBe(input.id);
+            }
+          },
+        ),
+        { numRuns: 60, seed, endOnFailure: true },
+      );
+    } finally {
+      s.destroy();
+    }
   });
 
   it('throws PublishError in-process for bad input', () => {
@@ -447,5 +486,3 @@ async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = 'condi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
-
-void parseStream;
