@@ -10,6 +10,7 @@
  * buffers, except that the last event ID buffer is seeded from the last event ID string
  * (LASTID-PERSISTS-ACROSS-RECONNECT).
  */
+import { Utf8StreamDecoder } from './utf8-decoder.ts';
 
 /** An event as *dispatch the event* creates it (EventSource semantics: type defaults to `message`). */
 export interface SseEvent {
@@ -97,6 +98,25 @@ function isAsciiDigits(value: string): boolean {
   return true;
 }
 
+/**
+ * Where the value of a line `text[start, end)` starts if its field name is exactly `name`
+ * (PARSE-FIELD-CASE-SENSITIVE, PARSE-FIELD-NAME-EXACT), else -1. The name is followed by the first
+ * colon (PARSE-FIRST-COLON-SPLITS; no field name we act on contains one) or by the end of the
+ * line (PARSE-NO-COLON-FIELD: empty value). One space after the colon is skipped
+ * (PARSE-SINGLE-SPACE-STRIP). Matching by character codes means a line is never sliced to find
+ * its field and never searched for a colon, which is most of the per-line cost.
+ */
+function valueStart(text: string, start: number, end: number, name: string): number {
+  const nameEnd = start + name.length;
+  if (nameEnd > end) return -1;
+  for (let i = 1; i < name.length; i++) {
+    if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return -1;
+  }
+  if (nameEnd === end) return end;
+  if (text.charCodeAt(nameEnd) !== COLON) return -1;
+  return nameEnd + 1 < end && text.charCodeAt(nameEnd + 1) === SPACE ? nameEnd + 2 : nameEnd + 1;
+}
+
 /** Creates a streaming parser. See {@link SseParser}. */
 export function createParser(callbacks: ParserCallbacks, options: ParserOptions = {}): SseParser {
   const { onEvent, onRetry, onComment, onError } = callbacks;
@@ -110,12 +130,18 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let lastEventIdString = initialLastEventId;
 
   // Per-connection state ("initialized to the empty string" for each stream; see G1 for the id buffer).
-  let decoder: TextDecoder | undefined;
+  let decoder: Utf8StreamDecoder | undefined;
   let atStreamStart = true; // no decoded character seen yet on this connection (PARSE-BOM)
   let skipLeadingLF = false; // the previous piece ended with CR (PARSE-CRLF-SPLIT-CHUNK)
   let discardingLine = false; // dropping an over-long line up to its terminator
   let partialLine = '';
-  let dataBuffer = '';
+  // The spec's data buffer is every data line's value followed by LF (FIELD-DATA-APPEND), and
+  // dispatch removes the last LF (DISPATCH-TRAILING-LF-REMOVED). We keep the same information
+  // without appending and removing: the values joined by LF, plus whether the buffer is non-empty
+  // (a `data` line with an empty value makes it non-empty). Slicing the trailing LF off would
+  // copy every event's data.
+  let data = '';
+  let hasData = false;
   let eventTypeBuffer = '';
   let lastEventIdBuffer = lastEventIdString;
 
@@ -131,56 +157,63 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     // Step 1 (DISPATCH-SETS-LAST-EVENT-ID): on every blank line, even when no event results.
     lastEventIdString = lastEventIdBuffer;
     // Step 2 (DISPATCH-EMPTY-DATA-SKIPPED).
-    if (dataBuffer === '') {
+    if (!hasData) {
       eventTypeBuffer = '';
       return;
     }
-    // Step 3 (DISPATCH-TRAILING-LF-REMOVED): the buffer always ends with the LF appended by `data`.
-    const data = dataBuffer.slice(0, -1);
+    // Step 3 (DISPATCH-TRAILING-LF-REMOVED): `data` never had it (see its declaration).
+    const eventData = data;
     // Steps 4-6 (DISPATCH-DEFAULT-TYPE-MESSAGE, DISPATCH-CUSTOM-TYPE, DISPATCH-LASTEVENTID-ATTR).
     const type = eventTypeBuffer === '' ? 'message' : eventTypeBuffer;
     // Step 7 (DISPATCH-RESETS-DATA-AND-TYPE), before the callback so a re-entrant feed sees clean buffers.
-    dataBuffer = '';
+    data = '';
+    hasData = false;
     eventTypeBuffer = '';
-    onEvent({ type, data, lastEventId: lastEventIdString });
+    onEvent({ type, data: eventData, lastEventId: lastEventIdString });
   }
 
-  /** Processes one complete line (terminator excluded). */
-  function processLine(line: string): void {
-    if (line.length === 0) {
+  /** Processes one complete line, `text[start, end)` (terminator excluded). */
+  function processLine(text: string, start: number, end: number): void {
+    if (start === end) {
       dispatch(); // PARSE-BLANK-LINE-DISPATCH
       return;
     }
-    const colon = line.indexOf(':');
-    if (colon === 0) {
-      onComment?.(line.slice(1)); // PARSE-COMMENT-IGNORED
-      return;
-    }
-    let field: string;
-    let value: string;
-    if (colon === -1) {
-      field = line; // PARSE-NO-COLON-FIELD
-      value = '';
-    } else {
-      field = line.slice(0, colon); // PARSE-FIRST-COLON-SPLITS
-      const start = line.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1; // PARSE-SINGLE-SPACE-STRIP
-      value = line.slice(start);
-    }
-    // PARSE-FIELD-CASE-SENSITIVE, PARSE-FIELD-NAME-EXACT: literal comparison only.
-    switch (field) {
-      case 'data':
-        dataBuffer += value + '\n'; // FIELD-DATA-APPEND
+    // Dispatch on the first character; a line whose field is none of the four is ignored
+    // (PARSE-UNKNOWN-FIELD-IGNORED), whether it has a colon or not.
+    let value: number;
+    switch (text.charCodeAt(start)) {
+      case COLON:
+        if (onComment) onComment(text.slice(start + 1, end)); // PARSE-COMMENT-IGNORED
         break;
-      case 'event':
-        eventTypeBuffer = value; // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
+      case 0x64: // d
+        value = valueStart(text, start, end, 'data');
+        if (value === -1) break;
+        // FIELD-DATA-APPEND (see the declaration of `data`).
+        if (hasData) data += '\n' + text.slice(value, end);
+        else {
+          data = text.slice(value, end);
+          hasData = true;
+        }
         break;
-      case 'id':
-        if (!value.includes('\0')) lastEventIdBuffer = value; // FIELD-ID-SET, FIELD-ID-NUL-IGNORED, FIELD-ID-EMPTY-RESETS
+      case 0x65: // e
+        value = valueStart(text, start, end, 'event');
+        if (value !== -1) eventTypeBuffer = text.slice(value, end); // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
         break;
-      case 'retry':
+      case 0x69: { // i
+        value = valueStart(text, start, end, 'id');
+        if (value === -1) break;
+        const id = text.slice(value, end);
+        if (id.indexOf('\0') === -1) lastEventIdBuffer = id; // FIELD-ID-SET, FIELD-ID-NUL-IGNORED, FIELD-ID-EMPTY-RESETS
+        break;
+      }
+      case 0x72: { // r
+        value = valueStart(text, start, end, 'retry');
+        if (value === -1) break;
         // RETRY-DIGITS-SET, RETRY-NONDIGIT-IGNORED, RETRY-LEADING-ZEROS-DECIMAL; applied now (RETRY-APPLIES-IMMEDIATELY).
-        if (isAsciiDigits(value)) onRetry?.(Number(value));
+        const retry = text.slice(value, end);
+        if (isAsciiDigits(retry)) onRetry?.(Number(retry));
         break;
+      }
       default:
         break; // PARSE-UNKNOWN-FIELD-IGNORED
     }
@@ -200,18 +233,17 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       skipLeadingLF = false;
       if (position < length && text.charCodeAt(position) === LF) position++;
     }
-    // Next CR and LF positions, each searched once and reused until passed.
+    // Next CR and LF positions, each searched once and reused until passed. Most streams have
+    // no CR at all: then one failed search covers the whole piece.
     let nextLF = text.indexOf('\n', position);
     let nextCR = text.indexOf('\r', position);
     while (position < length) {
-      if (nextLF !== -1 && nextLF < position) nextLF = text.indexOf('\n', position);
-      if (nextCR !== -1 && nextCR < position) nextCR = text.indexOf('\r', position);
       let end: number;
-      if (nextLF === -1) {
-        if (nextCR === -1) break;
-        end = nextCR;
+      if (nextCR === -1) {
+        if (nextLF === -1) break;
+        end = nextLF;
       } else {
-        end = nextCR === -1 || nextLF < nextCR ? nextLF : nextCR;
+        end = nextLF !== -1 && nextLF < nextCR ? nextLF : nextCR;
       }
       if (discardingLine) {
         discardingLine = false;
@@ -219,17 +251,25 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         const line = partialLine + text.slice(position, end);
         partialLine = '';
         if (line.length > maxLineLength) report(lineTooLong(line.length));
-        else processLine(line);
+        else processLine(line, 0, line.length);
       } else if (end - position > maxLineLength) {
         report(lineTooLong(end - position));
       } else {
-        processLine(text.slice(position, end));
+        processLine(text, position, end);
       }
-      if (text.charCodeAt(end) === CR) {
-        if (end + 1 === length) skipLeadingLF = true; // decide on the next piece
-        else if (text.charCodeAt(end + 1) === LF) end++;
+      if (end === nextLF) {
+        position = end + 1;
+        nextLF = text.indexOf('\n', position);
+      } else {
+        // A CR: with a following LF it is one CRLF terminator; at the end of the piece, decide on the next one.
+        position = end + 1;
+        if (position === length) skipLeadingLF = true;
+        else if (position === nextLF) {
+          position++;
+          nextLF = text.indexOf('\n', position);
+        }
+        nextCR = text.indexOf('\r', position);
       }
-      position = end + 1;
     }
     if (position < length && !discardingLine) {
       const rest = length - position;
@@ -261,27 +301,28 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   return {
     feed(chunk: Uint8Array | string): void {
       if (typeof chunk === 'string') {
-        if (decoder) processText(decoder.decode()); // flush an incomplete sequence as U+FFFD
+        if (decoder) processText(decoder.flush()); // flush an incomplete sequence as U+FFFD
         decoder = undefined;
         processText(chunk);
       } else if (chunk instanceof Uint8Array) {
-        // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE. ignoreBOM keeps U+FEFF so that we strip exactly one ourselves.
-        decoder ??= new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-        processText(decoder.decode(chunk, { stream: true }));
+        // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE (see utf8-decoder.ts). The BOM is kept so that we strip exactly one ourselves.
+        decoder ??= new Utf8StreamDecoder();
+        processText(decoder.decode(chunk));
       } else {
         throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
       }
       throwPending();
     },
     end(): void {
-      if (decoder) processText(decoder.decode()); // trailing partial bytes become U+FFFD in the discarded tail
+      if (decoder) processText(decoder.flush()); // trailing partial bytes become U+FFFD in the discarded tail
       // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
       decoder = undefined;
       atStreamStart = true;
       skipLeadingLF = false;
       discardingLine = false;
       partialLine = '';
-      dataBuffer = '';
+      data = '';
+      hasData = false;
       eventTypeBuffer = '';
       lastEventIdBuffer = lastEventIdString; // LASTID-PERSISTS-ACROSS-RECONNECT (G1)
       throwPending();

@@ -123,17 +123,25 @@ interface Measurement {
   seconds: number | string;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function timeOnce(run: Run, chunks: readonly Buffer[]): number {
-  gc?.();
+/**
+ * Seconds per run, from back-to-back runs lasting at least `minSeconds`. No forced GC: it shrinks
+ * V8's young generation and so measures a cold heap, not the steady state of a long stream; in a
+ * batch each contender pays for the collection of its own garbage.
+ */
+function timeBatch(run: Run, chunks: readonly Buffer[], minSeconds: number): number {
+  let runs = 0;
   const start = process.hrtime.bigint();
-  run(chunks);
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  let elapsed = 0;
+  do {
+    run(chunks);
+    runs++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  } while (elapsed < minSeconds);
+  return elapsed / runs;
 }
 
 /** Checks every contender's output, warms up, then times rounds in rotating order (fair under drift). */
-function measure(workload: ParserWorkload, contenders: readonly Contender[], rounds: number, warmupSeconds: number): Measurement[] {
+function measure(workload: ParserWorkload, contenders: readonly Contender[], rounds: number, warmupSeconds: number, sampleSeconds: number): Measurement[] {
   const result = new Map<string, number[] | string>();
   const ready: { name: string; run: Run }[] = [];
   const reference = typeof contenders[0]?.run === 'function' ? contenders[0].run(workload.chunks) : undefined;
@@ -163,7 +171,7 @@ function measure(workload: ParserWorkload, contenders: readonly Contender[], rou
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < ready.length; k++) {
       const { name, run } = ready[(round + k) % ready.length]!;
-      (result.get(name) as number[]).push(timeOnce(run, workload.chunks));
+      (result.get(name) as number[]).push(timeBatch(run, workload.chunks, sampleSeconds));
     }
   }
   return contenders.map(({ name }) => {
@@ -178,6 +186,7 @@ function main(): void {
   const { quick, sizeMiB } = parseArgs(process.argv.slice(2));
   const rounds = quick ? 3 : 9;
   const warmupSeconds = quick ? 0.05 : 0.3;
+  const sampleSeconds = quick ? 0.01 : 0.05;
   const contenders: Contender[] = [
     { name: REFERENCE, run: referenceRun },
     { name: ESP, run: eventsourceParserRun },
@@ -186,7 +195,7 @@ function main(): void {
   ];
   const workloads = parserWorkloads(sizeMiB * 1024 * 1024);
 
-  console.log(`Parser throughput, ${sizeMiB} MiB per workload, median of ${rounds} runs after ${warmupSeconds} s warm-up each`);
+  console.log(`Parser throughput, ${sizeMiB} MiB per workload; per contender ${warmupSeconds} s warm-up, then the median of ${rounds} samples of >= ${sampleSeconds} s of back-to-back runs, contenders interleaved`);
   console.log(`Machine: ${machineDescription()}`);
   console.log('MB = 10^6 bytes of input. "x ESP" = throughput / eventsource-parser\'s; "x baseline" = time / baseline\'s time.\n');
   console.log('| workload | contender | MB/s | events/s | x ESP | x baseline time |');
@@ -194,7 +203,7 @@ function main(): void {
 
   const targets: { text: string; pass: boolean }[] = [];
   for (const workload of workloads) {
-    const measurements = measure(workload, contenders, rounds, warmupSeconds);
+    const measurements = measure(workload, contenders, rounds, warmupSeconds, sampleSeconds);
     const secondsOf = (name: string): number | undefined => {
       const s = measurements.find((m) => m.contender === name)?.seconds;
       return typeof s === 'number' ? s : undefined;
