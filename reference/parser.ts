@@ -86,6 +86,8 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const BOM = 0xfeff;
+/** Pieces of text up to this length are joined to a pending partial line before scanning. */
+const SHORT_PIECE = 256;
 
 /** RETRY-DIGITS-SET: only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
 function isAsciiDigits(value: string): boolean {
@@ -99,19 +101,13 @@ function isAsciiDigits(value: string): boolean {
 }
 
 /**
- * Where the value of a line `text[start, end)` starts if its field name is exactly `name`
- * (PARSE-FIELD-CASE-SENSITIVE, PARSE-FIELD-NAME-EXACT), else -1. The name is followed by the first
- * colon (PARSE-FIRST-COLON-SPLITS; no field name we act on contains one) or by the end of the
- * line (PARSE-NO-COLON-FIELD: empty value). One space after the colon is skipped
- * (PARSE-SINGLE-SPACE-STRIP). Matching by character codes means a line is never sliced to find
- * its field and never searched for a colon, which is most of the per-line cost.
+ * Where the value starts on a line `text[start, end)` whose first characters are a field name
+ * we act on, ending at `nameEnd`: the name must be followed by a colon (PARSE-FIRST-COLON-SPLITS;
+ * none of those names contains one) or by the end of the line (PARSE-NO-COLON-FIELD: empty
+ * value); -1 when it is followed by anything else, i.e. the field is another one. One space after
+ * the colon is skipped (PARSE-SINGLE-SPACE-STRIP).
  */
-function valueStart(text: string, start: number, end: number, name: string): number {
-  const nameEnd = start + name.length;
-  if (nameEnd > end) return -1;
-  for (let i = 1; i < name.length; i++) {
-    if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return -1;
-  }
+function valueStart(text: string, nameEnd: number, end: number): number {
   if (nameEnd === end) return end;
   if (text.charCodeAt(nameEnd) !== COLON) return -1;
   return nameEnd + 1 < end && text.charCodeAt(nameEnd + 1) === SPACE ? nameEnd + 2 : nameEnd + 1;
@@ -178,51 +174,68 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       dispatch(); // PARSE-BLANK-LINE-DISPATCH
       return;
     }
-    // Dispatch on the first character; a line whose field is none of the four is ignored
-    // (PARSE-UNKNOWN-FIELD-IGNORED), whether it has a colon or not.
-    let value: number;
+    // The field name is matched in place by character codes (PARSE-FIELD-CASE-SENSITIVE,
+    // PARSE-FIELD-NAME-EXACT), so a line is never sliced or searched for its colon; that is most
+    // of the per-line cost. Past the end of the line charCodeAt reads the terminator (or NaN),
+    // which matches no letter, so a short line fails the match without a length check. A line
+    // whose field is none of the four is ignored (PARSE-UNKNOWN-FIELD-IGNORED).
+    let value = -1;
     switch (text.charCodeAt(start)) {
       case COLON:
         if (onComment) onComment(text.slice(start + 1, end)); // PARSE-COMMENT-IGNORED
-        break;
-      case 0x64: // d
-        value = valueStart(text, start, end, 'data');
-        if (value === -1) break;
+        return;
+      case 0x64: // "d" + "ata"
+        if (text.charCodeAt(start + 1) === 0x61 && text.charCodeAt(start + 2) === 0x74 && text.charCodeAt(start + 3) === 0x61) {
+          value = valueStart(text, start + 4, end);
+        }
+        if (value === -1) return;
         // FIELD-DATA-APPEND (see the declaration of `data`).
         if (hasData) data += '\n' + text.slice(value, end);
         else {
           data = text.slice(value, end);
           hasData = true;
         }
-        break;
-      case 0x65: // e
-        value = valueStart(text, start, end, 'event');
+        return;
+      case 0x65: // "e" + "vent"
+        if (text.charCodeAt(start + 1) === 0x76 && text.charCodeAt(start + 2) === 0x65 && text.charCodeAt(start + 3) === 0x6e && text.charCodeAt(start + 4) === 0x74) {
+          value = valueStart(text, start + 5, end);
+        }
         if (value !== -1) eventTypeBuffer = text.slice(value, end); // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
-        break;
-      case 0x69: { // i
-        value = valueStart(text, start, end, 'id');
-        if (value === -1) break;
-        const id = text.slice(value, end);
-        if (id.indexOf('\0') === -1) lastEventIdBuffer = id; // FIELD-ID-SET, FIELD-ID-NUL-IGNORED, FIELD-ID-EMPTY-RESETS
-        break;
-      }
-      case 0x72: { // r
-        value = valueStart(text, start, end, 'retry');
-        if (value === -1) break;
+        return;
+      case 0x69: // "i" + "d"
+        if (text.charCodeAt(start + 1) === 0x64) value = valueStart(text, start + 2, end);
+        if (value === -1) return;
+        // FIELD-ID-NUL-IGNORED: checked in place (ids are short) before slicing.
+        for (let i = value; i < end; i++) if (text.charCodeAt(i) === 0) return;
+        lastEventIdBuffer = text.slice(value, end); // FIELD-ID-SET, FIELD-ID-EMPTY-RESETS
+        return;
+      case 0x72: { // "r" + "etry"
+        if (text.charCodeAt(start + 1) === 0x65 && text.charCodeAt(start + 2) === 0x74 && text.charCodeAt(start + 3) === 0x72 && text.charCodeAt(start + 4) === 0x79) {
+          value = valueStart(text, start + 5, end);
+        }
+        if (value === -1) return;
         // RETRY-DIGITS-SET, RETRY-NONDIGIT-IGNORED, RETRY-LEADING-ZEROS-DECIMAL; applied now (RETRY-APPLIES-IMMEDIATELY).
         const retry = text.slice(value, end);
         if (isAsciiDigits(retry)) onRetry?.(Number(retry));
-        break;
+        return;
       }
       default:
-        break; // PARSE-UNKNOWN-FIELD-IGNORED
+        return; // PARSE-UNKNOWN-FIELD-IGNORED
     }
   }
 
   /** Splits decoded text into lines (PARSE-CRLF/LF/CR-LINE-END, PARSE-MIXED-LINE-ENDS). */
-  function processText(text: string): void {
+  function processText(piece: string): void {
+    if (piece.length === 0) return;
+    let text = piece;
+    // A short piece continues the unterminated line in one string rather than as a line built
+    // from two (small chunks from a slow or fragmented connection: nearly every one ends mid-line).
+    // Then atStreamStart and skipLeadingLF are false, as the line started earlier and did not end in CR.
+    if (partialLine.length !== 0 && piece.length <= SHORT_PIECE) {
+      text = partialLine + piece;
+      partialLine = '';
+    }
     const length = text.length;
-    if (length === 0) return;
     let position = 0;
     if (atStreamStart) {
       atStreamStart = false;

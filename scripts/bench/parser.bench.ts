@@ -7,6 +7,7 @@
  *
  * Options: --quick (fewer, smaller iterations; for a smoke run, not for numbers)
  *          --size=<MiB> (body size per workload, default 4)
+ *          --workload=<text> (only the workloads whose name contains <text>)
  */
 import { createRequire } from 'node:module';
 import { createParser as createEventsourceParser } from 'eventsource-parser';
@@ -104,17 +105,19 @@ function loadUndici(): Run | string {
   };
 }
 
-function parseArgs(argv: string[]): { quick: boolean; sizeMiB: number } {
+function parseArgs(argv: string[]): { quick: boolean; sizeMiB: number; workload: string } {
   let quick = false;
   let sizeMiB = 4;
+  let workload = '';
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--workload=')) workload = arg.slice('--workload='.length);
     else if (arg.startsWith('--size=')) {
       sizeMiB = Number(arg.slice('--size='.length));
       if (!(sizeMiB > 0 && sizeMiB <= 256)) throw new Error(`--size must be a number of MiB in (0, 256], got ${arg}`);
-    } else throw new Error(`parser bench: unknown option ${arg} (known: --quick, --size=<MiB>)`);
+    } else throw new Error(`parser bench: unknown option ${arg} (known: --quick, --size=<MiB>, --workload=<text>)`);
   }
-  return { quick, sizeMiB: quick ? Math.min(sizeMiB, 1) : sizeMiB };
+  return { quick, sizeMiB: quick ? Math.min(sizeMiB, 1) : sizeMiB, workload };
 }
 
 interface Measurement {
@@ -183,7 +186,7 @@ function measure(workload: ParserWorkload, contenders: readonly Contender[], rou
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function main(): void {
-  const { quick, sizeMiB } = parseArgs(process.argv.slice(2));
+  const { quick, sizeMiB, workload: only } = parseArgs(process.argv.slice(2));
   const rounds = quick ? 3 : 9;
   const warmupSeconds = quick ? 0.05 : 0.3;
   const sampleSeconds = quick ? 0.01 : 0.05;
@@ -193,7 +196,8 @@ function main(): void {
     { name: UNDICI, run: loadUndici() },
     { name: BASELINE, run: baselineRun },
   ];
-  const workloads = parserWorkloads(sizeMiB * 1024 * 1024);
+  const workloads = parserWorkloads(sizeMiB * 1024 * 1024).filter((w) => w.name.includes(only));
+  if (workloads.length === 0) throw new Error(`parser bench: no workload name contains "${only}"`);
 
   console.log(`Parser throughput, ${sizeMiB} MiB per workload; per contender ${warmupSeconds} s warm-up, then the median of ${rounds} samples of >= ${sampleSeconds} s of back-to-back runs, contenders interleaved`);
   console.log(`Machine: ${machineDescription()}`);
