@@ -1,0 +1,216 @@
+/**
+ * Property-based suite for the parser and encoder. Every run prints its fast-check seed;
+ * replay a failure exactly with `SSEC_SEED=<seed> npx vitest run reference/parser.property.test.ts`
+ * (fast-check also prints the shrunk counterexample and its path).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { testSeed } from '../scripts/test-seed.ts';
+import {
+  base64ToBytes, bytesToBase64, decodeBinaryEvent, encodeBinaryEvent, encodeComment, encodeEvent, isBase64, SseEncodeError,
+  type EncodableEvent, type EncodeOptions,
+} from './encoder.ts';
+import { naiveParse } from './naive-parser.ts';
+import { parseStream, type ParseResult, type SseEvent } from './parser.ts';
+
+const seed = testSeed('reference/parser.property.test.ts');
+const encoder = new TextEncoder();
+
+/** Cuts `bytes` at split points drawn as arbitrary naturals (mapped into range, sorted; repeats = empty chunks). */
+function cut(bytes: Uint8Array, rawPoints: readonly number[]): Uint8Array[] {
+  const points = rawPoints.map((p) => p % (bytes.length + 1)).sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let start = 0;
+  for (const p of points) {
+    chunks.push(bytes.subarray(start, p));
+    start = p;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
+const splitPoints = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 16 });
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+// Any Unicode text (astral included), with every kind of newline mixed in.
+const anyText = fc.array(
+  fc.oneof(
+    { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
+    { weight: 2, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 6 }) },
+    { weight: 2, arbitrary: fc.constantFrom('\n', '\r', '\r\n', '\n\r', '\r\r\n') },
+    { weight: 1, arbitrary: fc.constantFrom(' ', ':', '\u0000', '\ufeff', '\u0085', '\u2028', '\u2029', 'data: x', '') },
+  ),
+  { maxLength: 8 },
+).map((parts) => parts.join(''));
+
+const noCrLf = (s: string) => s.replace(/[\r\n]/g, '');
+const eventArb: fc.Arbitrary<EncodableEvent> = fc.record(
+  {
+    data: anyText,
+    event: fc.oneof(fc.constant(''), fc.constantFrom('message', 'user-joined', 'error', ' spaced '), anyText.map(noCrLf)),
+    id: fc.oneof(fc.constantFrom('', '1', '\u2026'), anyText.map((s) => noCrLf(s).replace(/\u0000/g, ''))),
+    retry: fc.nat({ max: 2 ** 31 }),
+    comment: anyText,
+  },
+  { requiredKeys: [] },
+);
+const optionsArb: fc.Arbitrary<EncodeOptions> = fc.record({
+  lineEnding: fc.constantFrom('\n' as const, '\r\n' as const, '\r' as const),
+  spaceAfterColon: fc.boolean(),
+});
+
+/** What a conforming client must see for these events (the spec's rules, stated independently). */
+function expectedFor(events: readonly EncodableEvent[]): { events: SseEvent[]; retries: number[]; lastEventId: string } {
+  let lastEventId = '';
+  const out: SseEvent[] = [];
+  const retries: number[] = [];
+  for (const e of events) {
+    if (e.retry !== undefined) retries.push(e.retry);
+    if (e.id !== undefined) lastEventId = e.id;
+    // The encoder writes one `data:` line per line: newlines of every kind arrive as LF (SRV-DATA-MULTILINE).
+    if (e.data !== undefined) out.push({ type: e.event ? e.event : 'message', data: e.data.replace(/\r\n|\r/g, '\n'), lastEventId });
+  }
+  return { events: out, retries, lastEventId };
+}
+
+/** Everything but comments (which the naive parser does not report). */
+const essentials = (r: ParseResult) => ({ events: r.events, retries: r.retries, lastEventId: r.lastEventId });
+
+// Byte soup biased towards the parser's interesting tokens, plus invalid UTF-8.
+const soupToken = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('data', 'id', 'event', 'retry', ':', ' ', '\r', '\n', '\r\n', '\n\n', 'x', '1', '0', '\u0000', '\ufeff', '\u00e9', '\ud83d\ude00', '\u2028', '\u0085', 'data: ', 'id: ', 'retry: ').map((s) => encoder.encode(s)) },
+  { weight: 3, arbitrary: fc.constantFrom('data: a\r\n', 'data:b\r', 'data\n', 'event: t\n', 'id: 7\r\n', 'retry: 15\r', ': c\n').map((s) => encoder.encode(s)) },
+  { weight: 2, arbitrary: fc.string({ maxLength: 4 }).map((s) => encoder.encode(s)) },
+  { weight: 2, arbitrary: fc.constantFrom([0xef, 0xbb, 0xbf], [0xff], [0xe2, 0x82], [0xe2], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0x80], [0xc3, 0xaf, 0xc2, 0xbb, 0xc2, 0xbf]).map((b) => Uint8Array.from(b)) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }) },
+);
+const soup = fc.array(soupToken, { maxLength: 40 }).map(concat);
+
+describe('parser properties (seeded; replay with SSEC_SEED)', () => {
+  it('encode → chunk arbitrarily → parse is the identity for arbitrary events', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 6 }), optionsArb, fc.boolean(), splitPoints, (events, options, bom, points) => {
+        const text = (bom ? '\ufeff' : '') + events.map((e) => encodeEvent(e, options) + (e.comment ? encodeComment(e.comment, options) : '')).join('');
+        const result = parseStream(cut(encoder.encode(text), points));
+        expect(essentials(result)).toEqual(expectedFor(events));
+      }),
+      { seed, numRuns: 1000 },
+    );
+  });
+
+  it('never depends on how the bytes are chunked (arbitrary bytes, empty chunks included)', () => {
+    fc.assert(
+      fc.property(soup, splitPoints, fc.string({ maxLength: 4 }), (bytes, points, initialLastEventId) => {
+        const whole = parseStream([bytes], { initialLastEventId });
+        expect(parseStream(cut(bytes, points), { initialLastEventId })).toEqual(whole);
+      }),
+      { seed, numRuns: 1000 },
+    );
+  });
+
+  it('never throws on arbitrary bytes, and garbage followed by "\\n\\n" does not corrupt the next event', () => {
+    fc.assert(
+      fc.property(fc.oneof(soup, fc.uint8Array({ maxLength: 64 })), splitPoints, (garbage, points) => {
+        // After two LFs the parser is at the start of a line with empty data and type buffers,
+        // whatever came before: a CR at the end of the garbage pairs with the first LF, and an
+        // incomplete UTF-8 sequence becomes U+FFFD without swallowing the LF. What the garbage
+        // itself dispatched is unknowable; the known event after it must arrive intact.
+        const known = encoder.encode('event: probe\nid: k-1\ndata: after\ndata: garbage\nretry: 4242\n\n');
+        const bytes = concat([garbage, encoder.encode('\n\n'), known]);
+        let result: ParseResult | undefined;
+        expect(() => {
+          result = parseStream(cut(bytes, points));
+        }).not.toThrow();
+        expect(result!.events.at(-1)).toEqual({ type: 'probe', data: 'after\ngarbage', lastEventId: 'k-1' });
+        expect(result!.retries.at(-1)).toBe(4242);
+        expect(result!.lastEventId).toBe('k-1');
+      }),
+      { seed, numRuns: 600 },
+    );
+  });
+
+  it('agrees with the naive line-by-line parser written from the spec prose', () => {
+    fc.assert(
+      fc.property(soup, splitPoints, fc.oneof(fc.constant(''), fc.string({ maxLength: 4 })), (bytes, points, initialLastEventId) => {
+        const streaming = parseStream(cut(bytes, points), { initialLastEventId });
+        expect(essentials(streaming)).toEqual(naiveParse(bytes, initialLastEventId));
+      }),
+      { seed, numRuns: 1500 },
+    );
+  });
+
+  it('agrees with the naive parser on encoder output too (well-formed streams with random line endings)', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 5 }), optionsArb, splitPoints, (events, options, points) => {
+        const bytes = encoder.encode(events.map((e) => encodeEvent(e, options)).join(''));
+        expect(essentials(parseStream(cut(bytes, points)))).toEqual(naiveParse(bytes));
+      }),
+      { seed, numRuns: 200 },
+    );
+  });
+});
+
+describe('Base64 helper properties (seeded)', () => {
+  it('round-trips arbitrary bytes, and the text is canonical', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const text = bytesToBase64(bytes);
+        expect(isBase64(text)).toBe(true);
+        expect(base64ToBytes(text)).toEqual(bytes);
+      }),
+      { seed, numRuns: 300 },
+    );
+  });
+
+  it('round-trips binary payloads through an event and the parser, at any chunking', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), splitPoints, (bytes, points) => {
+        const frame = encodeBinaryEvent(bytes, { event: 'blob', id: 'b' });
+        const [event] = parseStream(cut(encoder.encode(frame), points)).events;
+        expect(event?.type).toBe('blob');
+        expect(decodeBinaryEvent(event!)).toEqual(bytes);
+      }),
+      { seed, numRuns: 200 },
+    );
+  });
+
+  it('rejects non-canonical Base64 with SseEncodeError', () => {
+    const corruptions: ((text: string) => string | undefined)[] = [
+      (t) => `${t} `, // whitespace
+      (t) => `\n${t}`,
+      (t) => (t.endsWith('=') ? t.replace(/=+$/, '') : undefined), // padding removed
+      (t) => (t.length > 0 ? `${t}=` : undefined), // extra padding
+      (t) => (t.length > 0 ? `${t.slice(0, -1)}*` : undefined), // character outside the alphabet
+      (t) => (/[+/]/.test(t) ? t.replace(/\+/g, '-').replace(/\//g, '_') : undefined), // URL-safe alphabet
+      (t) => (t.length > 0 ? t.slice(0, -1) : undefined), // truncated
+      (t) => {
+        // Non-zero unused bits in the last group: `AB==` decodes like `AA==` but is not canonical.
+        const m = /([A-Za-z0-9+/])(=+)$/.exec(t);
+        if (!m) return undefined;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const index = alphabet.indexOf(m[1]!);
+        const mask = m[2]!.length === 2 ? 0b1111 : 0b11;
+        if ((index & mask) === mask) return undefined;
+        return t.slice(0, m.index) + alphabet[index | mask]! + m[2]!;
+      },
+    ];
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 60 }), fc.nat({ max: corruptions.length - 1 }), (bytes, which) => {
+        const bad = corruptions[which]!(bytesToBase64(bytes));
+        fc.pre(bad !== undefined);
+        expect(isBase64(bad!)).toBe(false);
+        expect(() => base64ToBytes(bad!)).toThrow(SseEncodeError);
+      }),
+      { seed, numRuns: 300 },
+    );
+  });
+});
