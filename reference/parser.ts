@@ -86,8 +86,6 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const BOM = 0xfeff;
-/** Pieces of text up to this length are joined to a pending partial line before scanning. */
-const SHORT_PIECE = 256;
 
 /** RETRY-DIGITS-SET: only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
 function isAsciiDigits(value: string): boolean {
@@ -225,17 +223,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   /** Splits decoded text into lines (PARSE-CRLF/LF/CR-LINE-END, PARSE-MIXED-LINE-ENDS). */
-  function processText(piece: string): void {
-    if (piece.length === 0) return;
-    let text = piece;
-    // A short piece continues the unterminated line in one string rather than as a line built
-    // from two (small chunks from a slow or fragmented connection: nearly every one ends mid-line).
-    // Then atStreamStart and skipLeadingLF are false, as the line started earlier and did not end in CR.
-    if (partialLine.length !== 0 && piece.length <= SHORT_PIECE) {
-      text = partialLine + piece;
-      partialLine = '';
-    }
+  function processText(text: string): void {
     const length = text.length;
+    if (length === 0) return;
     let position = 0;
     if (atStreamStart) {
       atStreamStart = false;
