@@ -168,7 +168,7 @@ describe('publish storms while subscribers reconnect', () => {
             for (const got of received) expect(got).toEqual(expected);
           },
         ),
-        { numRuns: 25, seed, endOnFailure: true },
+        { numRuns: 50, seed, endOnFailure: true },
       );
       await waitFor(() => srv.subscriberCount() === 0, 5000, 'subscribers gone');
     } finally {
