@@ -22,7 +22,7 @@ export interface ClientRunOptions {
   readonly onCase?: ((result: CaseResult) => void) | undefined;
 }
 
-const DEFAULT_TIMEOUT_MS = 3000;
+const DEFAULT_TIMEOUT_MS = 5000;
 /** Extra time for a driver to stop after being told to (beyond that: ERROR, the driver hangs). */
 const STOP_GRACE_MS = 5000;
 

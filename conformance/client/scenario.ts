@@ -92,7 +92,7 @@ export interface Scenario {
   /** Stop observing once all given conditions hold, then wait `settleMs`. */
   readonly until: Until;
   readonly settleMs?: number | undefined;
-  /** Hard limit for the observation (ms). @defaultValue 3000 */
+  /** Hard limit for the observation (ms). @defaultValue 5000 */
   readonly timeoutMs?: number | undefined;
   readonly checks: readonly ScenarioCheck[];
   /** Representative subset run by the fast browser test. */

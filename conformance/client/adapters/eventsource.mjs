@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Client adapter for the `eventsource` npm package (v4): `--exec "node conformance/client/adapters/eventsource.mjs"`.
+// Request headers go through its `fetch` option. Protocol: conformance/client/drivers/exec.ts.
+import { createRequire } from 'node:module';
+import { EventSource } from 'eventsource';
+
+const url = process.argv[2];
+if (!url) {
+  process.stderr.write('usage: eventsource.mjs <url>\n');
+  process.exit(64);
+}
+const { version } = createRequire(import.meta.url)('eventsource/package.json');
+const print = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+print({ kind: 'hello', name: 'eventsource (npm)', version, supports: ['headers', 'close-in-handler', 'ready-state'] });
+
+const closeOn = process.env.SSE_CONFORMANCE_CLOSE_ON;
+const types = (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
+const extra = process.env.SSE_CONFORMANCE_HEADERS ? JSON.parse(process.env.SSE_CONFORMANCE_HEADERS) : undefined;
+const es = new EventSource(url, extra ? {
+  fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers ?? {}), ...extra } }),
+} : undefined);
+let closedReported = false;
+const reportClosed = () => {
+  if (!closedReported && es.readyState === EventSource.CLOSED) {
+    closedReported = true;
+    print({ kind: 'closed', readyState: 2 });
+  }
+};
+const maybeClose = (kind) => {
+  if (closeOn === kind) {
+    es.close();
+    reportClosed();
+  }
+};
+es.onopen = () => {
+  print({ kind: 'open', readyState: es.readyState });
+  maybeClose('open');
+};
+es.onerror = () => {
+  print({ kind: 'error', readyState: es.readyState });
+  reportClosed();
+  maybeClose('error');
+};
+for (const type of types) {
+  es.addEventListener(type, (e) => {
+    print({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, readyState: es.readyState });
+    maybeClose('message');
+  });
+}
+// Stay alive until the harness stops us: a client's reconnect timer may be unref'd, and an
+// adapter that exits while its client waits to reconnect would hide the reconnection.
+const keepAlive = setInterval(() => {}, 1 << 30);
+process.on('SIGTERM', () => {
+  clearInterval(keepAlive);
+  es.close();
+  process.exit(0);
+});

@@ -1,0 +1,54 @@
+// A deliberately faulty client, for proving the harness: our reference EventSource behind a lying
+// fetch that injects five classic bugs. In npm test it must fail exactly the scenarios covering
+// these rules, while the reference client passes them all:
+//   1. reconnects early: every `retry: N` reaches the client as N/4;
+//   2. ignores Last-Event-ID: the header is never sent;
+//   3. retries after 401: a 401 is turned into a network error (so the client reconnects);
+//   4. treats a CRLF split across chunks as two lines: an LF that starts a chunk right after a CR
+//      that ended the previous one is doubled (an extra blank line);
+//   5. keeps an empty id: `id` lines with an empty value are dropped.
+// `--exec "node --import tsx conformance/client/adapters/faulty.ts"`.
+import { fetch as undiciFetch } from 'undici';
+import type { FetchLike } from '../../../reference/client.ts';
+import { runAdapter } from './run-adapter.ts';
+
+function shortenRetries(text: string): string {
+  return text.replace(/(^|[\r\n])retry: ?(\d+)(?=[\r\n])/g, (_m, start: string, n: string) => `${start}retry: ${Math.floor(Number(n) / 4)}`);
+}
+
+function dropEmptyIds(text: string): string {
+  // Remove whole lines "id" / "id:" / "id: " including their terminator.
+  return text.replace(/(^|\r\n|\r|\n)id:? ?(\r\n|\r|\n)/g, '$1');
+}
+
+const faultyFetch: FetchLike = async (input, init) => {
+  const headers = { ...init.headers };
+  delete headers['Last-Event-ID']; // fault 2
+  const response = await (undiciFetch as unknown as FetchLike)(input, { ...init, headers });
+  if (response.status === 401) {
+    await response.body?.cancel();
+    throw new TypeError('faulty: 401 treated as a network error'); // fault 3
+  }
+  if (!response.body) return response;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const encoder = new TextEncoder();
+  let previousEndedWithCR = false;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        let bytes = chunk;
+        if (previousEndedWithCR && bytes[0] === 0x0a) bytes = new Uint8Array([0x0a, ...bytes]); // fault 4
+        if (bytes.length) previousEndedWithCR = bytes[bytes.length - 1] === 0x0d;
+        // Faults 1 and 5 rewrite whole lines; scenarios send those lines inside one chunk.
+        const text = decoder.decode(bytes, { stream: true });
+        const rewritten = dropEmptyIds(shortenRetries(text));
+        controller.enqueue(rewritten === text ? bytes : encoder.encode(rewritten));
+      },
+    }),
+  );
+  const faulty = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(faulty, 'url', { value: response.url });
+  return faulty;
+};
+
+runAdapter('faulty client (deliberate bugs)', () => faultyFetch);

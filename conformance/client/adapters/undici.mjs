@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Client adapter for undici's EventSource (sse-conformance client --exec "node conformance/client/adapters/undici.mjs").
+// Prints one JSON line per observation; see conformance/client/drivers/exec.ts for the protocol.
+// undici's EventSource takes no request headers, so it does not declare the `headers` feature.
+import { createRequire } from 'node:module';
+import { EventSource } from 'undici';
+
+const url = process.argv[2];
+if (!url) {
+  process.stderr.write('usage: undici.mjs <url>\n');
+  process.exit(64);
+}
+const { version } = createRequire(import.meta.url)('undici/package.json');
+const print = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+print({ kind: 'hello', name: 'undici EventSource', version, supports: ['close-in-handler', 'ready-state'] });
+
+const closeOn = process.env.SSE_CONFORMANCE_CLOSE_ON;
+const types = (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
+const es = new EventSource(url);
+let closedReported = false;
+const reportClosed = () => {
+  if (!closedReported && es.readyState === EventSource.CLOSED) {
+    closedReported = true;
+    print({ kind: 'closed', readyState: 2 });
+  }
+};
+const maybeClose = (kind) => {
+  if (closeOn === kind) {
+    es.close();
+    reportClosed();
+  }
+};
+es.onopen = () => {
+  print({ kind: 'open', readyState: es.readyState });
+  maybeClose('open');
+};
+es.onerror = () => {
+  print({ kind: 'error', readyState: es.readyState });
+  reportClosed();
+  maybeClose('error');
+};
+for (const type of types) {
+  es.addEventListener(type, (e) => {
+    print({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, readyState: es.readyState });
+    maybeClose('message');
+  });
+}
+// Stay alive until the harness stops us: a client's reconnect timer may be unref'd, and an
+// adapter that exits while its client waits to reconnect would hide the reconnection.
+const keepAlive = setInterval(() => {}, 1 << 30);
+process.on('SIGTERM', () => {
+  clearInterval(keepAlive);
+  es.close();
+  process.exit(0);
+});
