@@ -24,6 +24,7 @@ type CommandLoader = () => Promise<Command>;
 
 // Keep alphabetical. Each entry loads its module lazily.
 const COMMANDS: Record<string, CommandLoader> = {
+  coverage: async () => (await import('./commands/coverage.ts')).command,
   parse: async () => (await import('./commands/parse.ts')).command,
   serve: async () => (await import('./commands/serve.ts')).command,
   vectors: async () => (await import('./commands/vectors.ts')).command,
