@@ -117,6 +117,25 @@ describe('parser properties (seeded; replay with SSEC_SEED)', () => {
     );
   });
 
+  it('gives the same result for the decoded text fed as strings, split anywhere (even inside surrogate pairs)', () => {
+    fc.assert(
+      fc.property(soup, splitPoints, (bytes, points) => {
+        // The byte path strips one leading EF BB BF; the string path strips one leading U+FEFF.
+        const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+        const cuts = points.map((p) => p % (text.length + 1)).sort((a, b) => a - b);
+        const pieces: string[] = [];
+        let start = 0;
+        for (const c of cuts) {
+          pieces.push(text.slice(start, c));
+          start = c;
+        }
+        pieces.push(text.slice(start));
+        expect(parseStream(pieces)).toEqual(parseStream([bytes]));
+      }),
+      { seed, numRuns: 600 },
+    );
+  });
+
   it('never throws on arbitrary bytes, and garbage followed by "\\n\\n" does not corrupt the next event', () => {
     fc.assert(
       fc.property(fc.oneof(soup, fc.uint8Array({ maxLength: 64 })), splitPoints, (garbage, points) => {

@@ -147,10 +147,10 @@ describe('sse-conformance vectors --exec', () => {
   });
 
   it('times out a hanging vector, kills the adapter and continues', async () => {
-    const r = await cli('--exec', node('hang.mjs', 'dispatch.type-open'), '--filter', 'dispatch.type-*', '--timeout', '2000', '--json');
+    const r = await cli('--exec', node('hang.mjs', 'dispatch.type-open'), '--filter', 'dispatch.type-*', '--timeout', '3000', '--json');
     const report = JSON.parse(r.stdout) as { results: { id: string; verdict: string; problems: string[] }[] };
     expect(r.code).toBe(1);
-    expect(report.results.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', problems: [expect.stringMatching(/no answer within 2000 ms/)] });
+    expect(report.results.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', problems: [expect.stringMatching(/no answer within 3000 ms/)] });
     expect(report.results.find((x) => x.id === 'dispatch.type-error')?.verdict).toBe('PASS');
   });
 
