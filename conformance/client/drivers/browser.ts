@@ -1,0 +1,92 @@
+/**
+ * Real browsers through puppeteer-core (conformance/browsers.ts launchBrowser): one shared launch
+ * per run, one page per scenario, served by the playback server (same origin as the stream). The
+ * page opens a native EventSource and reports every observation through an exposed binding; the
+ * harness timestamps them on arrival. Browsers cannot set request headers on EventSource, so
+ * scenarios that need `headers` are UNSUPPORTED.
+ */
+import type { Page } from 'puppeteer-core';
+import { launchBrowser, type BrowserName, type LaunchedBrowser } from '../../browsers.ts';
+import type { PlaybackServer } from '../../../reference/server/playback.ts';
+import type { ClientDriver, DriverOutcome, DriverRun, ObservationInput } from '../driver.ts';
+
+export const PAGE_PATH = '/__sse-conformance/client.html';
+
+// The page-side reporter is `send`, never `ssecReport` itself (a page function with the binding's
+// name silently stops the script; see shared/reference/browsers.md).
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>sse-conformance client page</title>
+<script>
+(() => {
+  const cfg = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+  const send = (o) => { try { window.ssecReport(JSON.stringify(o)); } catch (e) {} };
+  const es = new EventSource(cfg.url);
+  window.__ssecSource = es;
+  let closedSent = false;
+  const reportClosed = () => { if (!closedSent && es.readyState === 2) { closedSent = true; send({ kind: 'closed', readyState: 2 }); } };
+  const maybeClose = (kind) => { if (cfg.closeOn === kind) { es.close(); reportClosed(); } };
+  es.onopen = () => { send({ kind: 'open', readyState: es.readyState }); maybeClose('open'); };
+  es.onerror = () => { send({ kind: 'error', readyState: es.readyState }); reportClosed(); maybeClose('error'); };
+  for (const type of cfg.eventTypes) {
+    es.addEventListener(type, (e) => {
+      send({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState });
+      maybeClose('message');
+    });
+  }
+})();
+</script>`;
+
+export interface BrowserDriverOptions {
+  readonly browser: BrowserName;
+  /** The playback server the runner uses: it also serves the page. */
+  readonly server: PlaybackServer;
+  readonly parallel?: number | undefined;
+}
+
+export interface BrowserDriver extends ClientDriver {
+  readonly launched: LaunchedBrowser;
+}
+
+/** Launches the browser once; `close()` closes it. Throws BrowserUnavailableError when it is not installed. */
+export async function browserDriver(options: BrowserDriverOptions): Promise<BrowserDriver> {
+  const launched = await launchBrowser(options.browser);
+  options.server.setStatic(PAGE_PATH, { contentType: 'text/html; charset=utf-8', body: PAGE });
+  return {
+    name: launched.version,
+    version: launched.version,
+    launched,
+    parallel: options.parallel ?? (options.browser === 'chromium' ? 6 : 4),
+    async run(run: DriverRun): Promise<DriverOutcome> {
+      if (run.requires.includes('headers')) {
+        return { status: 'unsupported', feature: 'headers', reason: 'browser EventSource cannot send custom request headers' };
+      }
+      let page: Page | undefined;
+      try {
+        page = await launched.browser.newPage();
+        await page.exposeFunction('ssecReport', (message: string) => {
+          try {
+            run.observe(JSON.parse(message) as ObservationInput);
+          } catch {
+            // a malformed report from our own page: ignore rather than crash the run
+          }
+        });
+        const config = { url: run.url, eventTypes: run.eventTypes, closeOn: run.closeOn ?? null };
+        await page.goto(`${options.server.url}${PAGE_PATH}#${encodeURIComponent(JSON.stringify(config))}`, { waitUntil: 'load', timeout: 15_000 });
+        await new Promise<void>((resolve) => {
+          if (run.signal.aborted) resolve();
+          else run.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await page.evaluate('window.__ssecSource && window.__ssecSource.close()').catch(() => {});
+        return { status: 'ok' };
+      } catch (error) {
+        return { status: 'error', reason: `browser page failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+      } finally {
+        await page?.close().catch(() => {});
+      }
+    },
+    async close() {
+      await launched.close();
+    },
+  };
+}
