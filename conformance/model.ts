@@ -49,6 +49,8 @@ export interface CheckResult {
   readonly expected: string;
   /** What was observed. */
   readonly actual: string;
+  /** Set when the failure is a security finding (e.g. a protected stream served without credentials). */
+  readonly security?: boolean | undefined;
 }
 
 /**
@@ -103,6 +105,8 @@ export interface RunSummary {
   readonly staleBaseline: readonly string[];
   /** Whether the run counts as conformant under the options used. */
   readonly ok: boolean;
+  /** Set when the result is indeterminate (target unreachable, or no case could run): exit code 2. */
+  readonly indeterminate?: string | undefined;
 }
 
 /** The canonical result of one harness run. Every report format is rendered from this. */

@@ -24,6 +24,7 @@ type CommandLoader = () => Promise<Command>;
 
 // Keep alphabetical. Each entry loads its module lazily.
 const COMMANDS: Record<string, CommandLoader> = {
+  check: async () => (await import('./commands/check.ts')).command,
   coverage: async () => (await import('./commands/coverage.ts')).command,
   parse: async () => (await import('./commands/parse.ts')).command,
   serve: async () => (await import('./commands/serve.ts')).command,

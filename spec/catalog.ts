@@ -361,4 +361,17 @@ export const REQUIREMENTS = [
   { id: "LIFECYCLE-FORCIBLY-CLOSE", level: "MUST", levelText: "MUST", binds: "client", area: "lifecycle",
     rule: "When the Document goes away permanently, behave as `close()`. (WPT also expects the connection to close when the page enters the back/forward cache and reconnect on restore.)",
     anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#garbage-collection-2", evidence: "eventsource-bfcache (newer WPT)" },
+  // Server practices the mission asks the harness to check (not WHATWG text; level `note`). Added for `check <url>`.
+  { id: "SRV-AUTH-REJECT", level: "note", levelText: "practice (mission: authentication)", binds: "server", area: "response",
+    rule: "A protected stream answers a request without valid credentials with `401` (or `403`) and no event stream; a non-200 status also stops EventSource from reconnecting (`RESP-STATUS-NON-200-FAILS`).",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model", evidence: "" },
+  { id: "SRV-AUTH-CHALLENGE", level: "MUST", levelText: "MUST (RFC 9110 §15.5.2)", binds: "server", area: "response",
+    rule: "A `401 Unauthorized` response carries a `WWW-Authenticate` header with at least one challenge.",
+    anchor: "https://www.rfc-editor.org/rfc/rfc9110#name-401-unauthorized", evidence: "" },
+  { id: "SRV-BINARY-BASE64", level: "note", levelText: "practice (mission: message integrity)", binds: "server", area: "wire",
+    rule: "Event streams carry text only; binary payloads travel as Base64 (one canonical padded line) in event types declared for it.",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream", evidence: "" },
+  { id: "SRV-IDS-FRESH", level: "note", levelText: "practice (mission: replay)", binds: "server", area: "wire",
+    rule: "Event ids are fresh: never repeated on a stream, and ordered (numeric ids increase) so that `Last-Event-ID` names one position to resume after.",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header", evidence: "" },
 ] as const satisfies readonly Requirement[];

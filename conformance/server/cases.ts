@@ -1,0 +1,26 @@
+// The server case catalog for `check <url>`, in report order. IDs are stable: never renamed.
+import type { CaseInfo } from '../model.ts';
+import { AUTH_CASES } from './auth.ts';
+import type { ServerCase } from './context.ts';
+import { FRAMING_CASES } from './framing.ts';
+import { HEARTBEAT_CASES } from './heartbeat.ts';
+import { PUBLISH_CASES } from './publish.ts';
+import { REPLAY_CASES } from './replay.ts';
+import { RESPONSE_CASES } from './response.ts';
+import { STOP_CASES } from './stop.ts';
+
+export const SERVER_RUNNABLE_CASES: readonly ServerCase[] = [
+  ...RESPONSE_CASES, ...FRAMING_CASES, ...HEARTBEAT_CASES, ...REPLAY_CASES, ...AUTH_CASES, ...STOP_CASES, ...PUBLISH_CASES,
+];
+
+/** Static descriptions (no network), imported by the coverage tool. */
+export const SERVER_CASES: readonly CaseInfo[] = SERVER_RUNNABLE_CASES.map(({ id, title, area, requirementIds, description, expectation }) => ({ id, title, area, requirementIds, description, expectation }));
+
+/** Cases that publish: on a stream shared between cases (no {channel}) they run one at a time. */
+export const COOPERATIVE_CASE_IDS: ReadonlySet<string> = new Set([
+  'server.response.incremental', 'server.response.compression', 'server.binary.base64', 'server.replay.resumes-after-id',
+  'server.replay.query-param', 'server.replay.publish-while-disconnected', 'server.stop.closed-channel-204',
+  'server.publish.round-trip', 'server.publish.property',
+]);
+
+export const SERVER_AREAS: readonly string[] = [...new Set(SERVER_RUNNABLE_CASES.map((c) => c.area))];

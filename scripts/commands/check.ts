@@ -1,0 +1,267 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseBaseline, BaselineError, type BaselineEntry } from '../../conformance/baseline.ts';
+import type { CaseInfo, RunResult } from '../../conformance/model.ts';
+import { REPORT_FORMATS, render, type ReportFormat } from '../../conformance/report/index.ts';
+import { exitCodeFor, isSelected, runCases, type Selection } from '../../conformance/runner.ts';
+import { UsageError, version, type Command } from '../cli.ts';
+
+export const usage = `Usage: sse-conformance check <url> [options]
+
+Checks an SSE server endpoint against the WHATWG Server-sent events rules (and the practices the
+project's mission adds: replay, auth, heartbeats, Base64 binary). <url> is the stream URL; it may
+contain {channel}, replaced by a fresh channel name per case (with --publish containing {channel}
+too, cases never share a stream).
+
+Target:
+  -H, --header "Name: value"      extra request header (repeatable)
+  --bearer <token>                send Authorization: Bearer <token> on every request
+  --protected-url <url>           a URL that requires credentials: runs the auth cases against it
+  --auth-query <name=value>       credential sent as a query parameter on the protected URL
+  --publish <url>                 cooperative mode: publish endpoint (POST JSON {event?, data, id?}
+                                  or {event?, binary: base64} → 2xx {"id"?}; DELETE closes the channel)
+  --publish-header "Name: value"  header for publish requests (repeatable)
+  --publish-token <token>         Authorization: Bearer <token> on publish requests
+  --base64-events <t1,t2>         event types whose data must be Base64
+  --heartbeat <ms>                expected heartbeat interval (gates server.heartbeat.interval)
+  --observe <ms>                  how long to observe a stream (default 3000)
+  --last-event-id-param <name>    query parameter the server also accepts for Last-Event-ID
+  --no-replay                     declare that the server does not replay (replay cases UNSUPPORTED)
+  --expect-status <code>=<url>    declare that <url> answers <code> (repeatable), e.g. 204=https://…/closed
+Selection:
+  --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
+  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish
+  --exclude <glob>                leave out matching cases (repeatable)
+  --list                          print the cases with their requirement IDs and exit (no network)
+Results:
+  --reporter <fmt>[=<path>]       text (default), json, junit, html, markdown; repeatable; without a
+                                  path the report goes to stdout
+  --expected-failures <file>      baseline of known failures (JSON, or lines "case-id[:check]: reason");
+                                  listed cases that pass are stale and fail the run
+  --strict                        SHOULD-level findings (NON_STRICT) fail the run too
+  --seed <n>                      seed for generated data (printed in every report; replays a run)
+Limits:
+  --header-timeout <ms>           wait for response headers (default 3000)
+  --delivery-timeout <ms>         a published event must arrive within this (default 1500)
+  --case-timeout <ms>             hard limit per case (default 15000; the property case 40000)
+  --run-timeout <ms>              hard limit for the whole run (default 120000)
+  --property-runs <n>             fast-check runs of server.publish.property (default 10)
+  --concurrency <n>               parallel cases (default 6; timing cases always run alone)
+
+Verdicts: PASS, FAIL (a MUST violated), NON_STRICT (a SHOULD), INFO (the spec leaves it open),
+UNSUPPORTED, SKIP (deselected), ERROR (the harness could not run the case), TIMEOUT.
+Exit codes: 0 conformant (modulo baseline), 1 failures or stale baseline entries, 2 target
+unreachable or result indeterminate, 64 usage error.`;
+
+export interface CheckOptions {
+  url?: string | undefined;
+  headers: Record<string, string>;
+  publishHeaders: Record<string, string>;
+  protectedUrl?: string | undefined;
+  authQuery?: string | undefined;
+  publishUrl?: string | undefined;
+  base64Events: string[];
+  heartbeatMs?: number | undefined;
+  observeMs: number;
+  lastEventIdParam?: string | undefined;
+  noReplay: boolean;
+  expectStatus: { url: string; status: number }[];
+  ids: string[];
+  areas: string[];
+  exclude: string[];
+  list: boolean;
+  reporters: { format: ReportFormat; path?: string | undefined }[];
+  baselineFile?: string | undefined;
+  strict: boolean;
+  seed: number;
+  headerTimeoutMs: number;
+  deliveryMs: number;
+  caseTimeoutMs: number;
+  runTimeoutMs: number;
+  propertyRuns: number;
+  concurrency: number;
+}
+
+function positiveInt(name: string, value: string | undefined, min = 1): number {
+  if (value === undefined || !/^[0-9]+$/.test(value) || Number(value) < min) throw new UsageError(`${name} needs an integer >= ${min}, got ${JSON.stringify(value ?? '')}`);
+  return Number(value);
+}
+
+function header(name: string, value: string | undefined): [string, string] {
+  const i = value?.indexOf(':') ?? -1;
+  if (value === undefined || i <= 0) throw new UsageError(`${name} needs "Name: value", got ${JSON.stringify(value ?? '')}`);
+  return [value.slice(0, i).trim().toLowerCase(), value.slice(i + 1).trim()];
+}
+
+function httpUrl(name: string, value: string | undefined): string {
+  try {
+    const u = new URL((value ?? '').replaceAll('{channel}', 'x'));
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new UsageError(`${name} needs an http(s) URL, got ${JSON.stringify(value ?? '')}`);
+  }
+  return value!;
+}
+
+export function parseCheckArgs(args: readonly string[]): CheckOptions {
+  const o: CheckOptions = {
+    headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], ids: [], areas: [], exclude: [],
+    list: false, reporters: [], strict: false, seed: Math.floor(Math.random() * 2 ** 31), headerTimeoutMs: 3000, deliveryMs: 1500,
+    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, concurrency: 6,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const takesValue = !['--list', '--strict', '--no-replay'].includes(flag);
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (!flag.startsWith('-')) {
+      if (o.url !== undefined) throw new UsageError(`only one URL is accepted (got ${o.url} and ${arg})`);
+      o.url = httpUrl('<url>', arg);
+      continue;
+    }
+    if (!takesValue && eq > 0) throw new UsageError(`${flag} takes no value`);
+    switch (flag) {
+      case '-H': case '--header': { const [k, v] = header(flag, value()); o.headers[k] = v; break; }
+      case '--bearer': o.headers['authorization'] = `Bearer ${value()}`; break;
+      case '--protected-url': o.protectedUrl = httpUrl(flag, value()); break;
+      case '--auth-query': { const v = value(); if (!/^[^=]+=.*$/.test(v)) throw new UsageError('--auth-query needs name=value'); o.authQuery = v; break; }
+      case '--publish': o.publishUrl = httpUrl(flag, value()); break;
+      case '--publish-header': { const [k, v] = header(flag, value()); o.publishHeaders[k] = v; break; }
+      case '--publish-token': o.publishHeaders['authorization'] = `Bearer ${value()}`; break;
+      case '--base64-events': o.base64Events.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
+      case '--heartbeat': o.heartbeatMs = positiveInt(flag, value()); break;
+      case '--observe': o.observeMs = positiveInt(flag, value(), 100); break;
+      case '--last-event-id-param': o.lastEventIdParam = value(); break;
+      case '--no-replay': o.noReplay = true; break;
+      case '--expect-status': {
+        const v = value();
+        const m = /^([1-5][0-9][0-9])=(.+)$/.exec(v);
+        if (!m) throw new UsageError(`--expect-status needs <status>=<url>, got ${JSON.stringify(v)}`);
+        o.expectStatus.push({ status: Number(m[1]), url: httpUrl(flag, m[2]) });
+        break;
+      }
+      case '--case': o.ids.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
+      case '--area': o.areas.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
+      case '--exclude': o.exclude.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
+      case '--list': o.list = true; break;
+      case '--reporter': {
+        const v = value();
+        const at = v.indexOf('=');
+        const format = (at < 0 ? v : v.slice(0, at)) as ReportFormat;
+        if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--reporter: unknown format ${JSON.stringify(format)} (use ${REPORT_FORMATS.join(', ')})`);
+        const path = at < 0 ? undefined : v.slice(at + 1);
+        if (path === '') throw new UsageError(`--reporter ${format}= needs a path`);
+        o.reporters.push({ format, path });
+        break;
+      }
+      case '--expected-failures': o.baselineFile = value(); break;
+      case '--strict': o.strict = true; break;
+      case '--seed': o.seed = positiveInt(flag, value(), 0); break;
+      case '--header-timeout': o.headerTimeoutMs = positiveInt(flag, value(), 50); break;
+      case '--delivery-timeout': o.deliveryMs = positiveInt(flag, value(), 50); break;
+      case '--case-timeout': o.caseTimeoutMs = positiveInt(flag, value(), 100); break;
+      case '--run-timeout': o.runTimeoutMs = positiveInt(flag, value(), 100); break;
+      case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
+      case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
+      default: throw new UsageError(`check: unknown option ${flag}`);
+    }
+  }
+  if (!o.list && o.url === undefined) throw new UsageError('check needs the stream URL');
+  if (o.publishUrl && o.url && o.url.includes('{channel}') !== o.publishUrl.includes('{channel}')) {
+    throw new UsageError('use {channel} in both the stream URL and --publish, or in neither');
+  }
+  if (!o.reporters.length) o.reporters.push({ format: 'text' });
+  return o;
+}
+
+export function listCases(cases: readonly CaseInfo[], selection: Selection): string {
+  const chosen = cases.filter((c) => isSelected(c, selection));
+  const width = Math.max(...chosen.map((c) => c.id.length), 4);
+  return `${chosen.map((c) => `${c.id.padEnd(width)}  ${c.requirementIds.join(', ')}\n${' '.repeat(width + 2)}${c.title}`).join('\n')}\n${chosen.length} cases\n`;
+}
+
+function redactedOptions(o: CheckOptions): Record<string, unknown> {
+  const redact = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, /authorization|cookie/i.test(k) ? '<redacted>' : v]));
+  return {
+    headers: redact(o.headers), publishHeaders: redact(o.publishHeaders), protectedUrl: o.protectedUrl, authQuery: o.authQuery ? `${o.authQuery.split('=')[0]}=<redacted>` : undefined,
+    publishUrl: o.publishUrl, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs, observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam,
+    noReplay: o.noReplay, expectStatus: o.expectStatus, ids: o.ids, areas: o.areas, exclude: o.exclude, baselineFile: o.baselineFile,
+    headerTimeoutMs: o.headerTimeoutMs, deliveryMs: o.deliveryMs, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, propertyRuns: o.propertyRuns,
+  };
+}
+
+/** Runs a check with parsed options; returns the result (no output). */
+export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry[] = []): Promise<RunResult> {
+  const [{ SERVER_RUNNABLE_CASES, COOPERATIVE_CASE_IDS }, { ServerContext }] = await Promise.all([
+    import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
+  ]);
+  const ctx = new ServerContext({
+    url: o.url!, headers: o.headers, hasCredentials: Boolean(o.headers['authorization'] || o.headers['cookie'] || o.authQuery), authQuery: o.authQuery,
+    protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
+    observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
+    deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns,
+  }, o.seed);
+  // On a stream shared by all cases, publishing cases must not see each other's events out of turn.
+  const cases = ctx.channelsTemplated ? SERVER_RUNNABLE_CASES : SERVER_RUNNABLE_CASES.map((c) => (COOPERATIVE_CASE_IDS.has(c.id) && ctx.cooperative ? { ...c, serial: true } : c));
+  const selection: Selection = { ids: o.ids, areas: o.areas, exclude: o.exclude };
+  const anySelected = cases.some((c) => isSelected(c, selection));
+  const pre = anySelected ? await ctx.preflight() : { status: 0, unreachable: undefined };
+  return runCases(cases, ctx, {
+    mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options: redactedOptions(o),
+    selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable,
+  });
+}
+
+export function loadBaseline(file: string): BaselineEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--expected-failures: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseBaseline(text, file);
+  } catch (error) {
+    if (error instanceof BaselineError) throw new UsageError(`--expected-failures: ${error.message}`);
+    throw error;
+  }
+}
+
+export function writeReports(result: RunResult, reporters: readonly { format: ReportFormat; path?: string | undefined }[]): string[] {
+  const written: string[] = [];
+  for (const r of reporters) {
+    const text = render(r.format, result);
+    if (r.path === undefined || r.path === '-') process.stdout.write(text);
+    else {
+      mkdirSync(dirname(r.path), { recursive: true });
+      writeFileSync(r.path, text);
+      written.push(r.path);
+    }
+  }
+  return written;
+}
+
+export const command: Command = {
+  summary: 'check an SSE server endpoint (cases per spec requirement, reports, CI exit code)',
+  usage,
+  async run(args) {
+    const o = parseCheckArgs(args);
+    if (o.list) {
+      const { SERVER_CASES } = await import('../../conformance/server/cases.ts');
+      process.stdout.write(listCases(SERVER_CASES, { ids: o.ids, areas: o.areas, exclude: o.exclude }));
+      return 0;
+    }
+    const baseline = o.baselineFile ? loadBaseline(o.baselineFile) : [];
+    process.stderr.write(`sse-conformance check ${o.url} (seed ${o.seed})\n`);
+    const result = await runCheck(o, baseline);
+    const written = writeReports(result, o.reporters);
+    for (const path of written) process.stderr.write(`report written: ${path}\n`);
+    return exitCodeFor(result);
+  },
+};
