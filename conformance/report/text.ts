@@ -28,5 +28,6 @@ export function renderText(result: RunResult, options: { verbose?: boolean } = {
   if (s.staleBaseline.length) out.push(`stale baseline entries (listed as failing, but not failing): ${s.staleBaseline.join(', ')}`);
   if (s.indeterminate) out.push(`indeterminate: ${s.indeterminate}`);
   out.push(s.ok ? 'RESULT: conformant' : s.indeterminate ? 'RESULT: indeterminate' : 'RESULT: not conformant');
-  return `${out.join('\n')}\n`;
+  // Target-controlled text (reasons, actual values) must not drive the terminal: escape control characters.
+  return `${out.join('\n').replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`;
 }

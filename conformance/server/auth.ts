@@ -112,14 +112,15 @@ export const AUTH_CASES: readonly ServerCase[] = [
     area: 'auth',
     requirementIds: ['SRV-AUTH-REJECT', 'SRV-STATUS-200', 'SRV-CONTENT-TYPE'],
     description: 'GET the protected URL with the configured credentials (--bearer, --header, --auth-query).',
-    expectation: 'HTTP 200 with Content-Type text/event-stream.',
+    expectation: 'HTTP 200 (the stream opens); its Content-Type is judged by server.response.content-type.',
     async run(ctx, signal) {
       if (!ctx.config.protectedUrl) return { verdict: 'UNSUPPORTED', reason: 'no protected URL declared (--protected-url)', checks: [] };
       if (!ctx.config.hasCredentials) return { verdict: 'UNSUPPORTED', reason: 'no credentials configured (--bearer, --header, --auth-query)', checks: [] };
       const { result, headers, url } = await attempt(ctx, 'valid', signal);
       const evidence = [requestEvidence(url, headers), headersEvidence(result)];
       if (result.status === 0) return { verdict: 'ERROR', reason: `no response: ${result.end} ${result.endDetail}`, checks: [], evidence };
-      return { checks: [check('served', isEventStream(result) ? 'PASS' : 'FAIL', ['SRV-STATUS-200', 'SRV-CONTENT-TYPE'], '200 text/event-stream', `HTTP ${result.status} ${result.headers['content-type'] ?? '(no Content-Type)'}`)], evidence };
+      // Only the status is this case's business; the Content-Type has its own case.
+      return { checks: [check('served', result.status === 200 ? 'PASS' : 'FAIL', ['SRV-AUTH-REJECT', 'SRV-STATUS-200'], 'HTTP 200 (the stream is served with valid credentials)', `HTTP ${result.status} ${result.headers['content-type'] ?? '(no Content-Type)'}`)], evidence };
     },
   },
 ];

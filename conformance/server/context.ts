@@ -46,6 +46,8 @@ export interface ServerTargetConfig {
   readonly maxLineBytes: number;
   /** fast-check runs for the property case. */
   readonly propertyRuns: number;
+  /** Time budget of the property case (runs and shrinking), ms. */
+  readonly propertyTimeMs: number;
 }
 
 export interface PublishOutcome {
@@ -65,6 +67,8 @@ export interface PublishBody {
 
 export interface PrimaryCapture {
   readonly url: string;
+  /** The observation window used. */
+  readonly observeMs: number;
   readonly result: ReadResult;
   /** Events this harness published during the capture, in order (cooperative mode). */
   readonly published: readonly { readonly body: PublishBody; readonly outcome: PublishOutcome }[];
@@ -223,7 +227,7 @@ export class ServerContext {
         : (p) => p.events.length >= 200,
     }, signal);
     await publishing;
-    return { url, result, published };
+    return { url, result, published, observeMs: this.config.observeMs };
   }
 }
 

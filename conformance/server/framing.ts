@@ -11,13 +11,18 @@ import { lintWire, type FindingRule, type WireAnalysis } from './wire-lint.ts';
 /** A field block left open this long while the stream is quiet counts as unterminated. */
 export const TERMINATOR_PAUSE_MS = 1000;
 
+/** Short observation windows get a shorter pause, so an unterminated block is still seen. */
+function terminatorPause(capture: PrimaryCapture): number {
+  return Math.min(TERMINATOR_PAUSE_MS, Math.max(200, capture.observeMs / 2));
+}
+
 const analyses = new WeakMap<PrimaryCapture, WireAnalysis>();
 
 export function analyse(capture: PrimaryCapture): WireAnalysis {
   let a = analyses.get(capture);
   if (!a) {
     const r = capture.result;
-    a = lintWire(r.body, r.chunks, { endedByServer: r.end === 'eof' || r.end === 'reset', endedAt: r.elapsedMs, pauseMs: TERMINATOR_PAUSE_MS });
+    a = lintWire(r.body, r.chunks, { endedByServer: r.end === 'eof' || r.end === 'reset', endedAt: r.elapsedMs, pauseMs: terminatorPause(capture) });
     analyses.set(capture, a);
   }
   return a;
@@ -95,7 +100,7 @@ const bomCase = framingCase(
 
 const terminatorCase = framingCase(
   'server.framing.event-terminator', 'Every event ends with a blank line', 'terminator', ['SRV-EVENT-TERMINATOR', 'PARSE-EOF-DISCARD', 'PARSE-BLANK-LINE-DISPATCH'],
-  `Track field blocks in the observed body; a block still open when the body ends, or left open for ${TERMINATOR_PAUSE_MS} ms while the stream is quiet, is not terminated.`,
+  `Track field blocks in the observed body; a block still open when the body ends, or left open for ${TERMINATOR_PAUSE_MS} ms (half the observation window when shorter) while no further field arrives, is not terminated.`,
   'Each event is closed by a blank line before the server pauses or ends the body (otherwise clients never dispatch it, or merge it with the next one).',
   'every field block closed by a blank line before a pause or the end of the body',
   (capture) => capture.result.end === 'line-cap'

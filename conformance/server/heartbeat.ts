@@ -37,12 +37,7 @@ export const HEARTBEAT_CASES: readonly ServerCase[] = [{
   async run(ctx, signal) {
     const declared = ctx.config.heartbeatMs;
     const window = declared !== undefined ? Math.max(3 * declared + 300, 1000) : ctx.config.observeMs;
-    let headersAt = Infinity;
-    const result = await ctx.read({
-      url: ctx.streamUrl(ctx.channel('idle')), totalTimeMs: ctx.config.headerTimeoutMs + window, maxBodyBytes: 1024 * 1024,
-      onHeaders: ({ at }) => { headersAt = at; },
-      stopWhen: (p) => p.elapsedMs >= headersAt + window,
-    }, signal);
+    const result = await ctx.read({ url: ctx.streamUrl(ctx.channel('idle')), totalTimeMs: ctx.config.headerTimeoutMs + window, bodyTimeMs: window, maxBodyBytes: 1024 * 1024 }, signal);
     const evidence = [headersEvidence(result), timelineEvidence(result)];
     const why = noStream(result);
     if (why) return { verdict: 'ERROR', reason: `no stream: ${why}`, checks: [], evidence };

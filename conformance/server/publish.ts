@@ -101,7 +101,7 @@ const propertyCase: ServerCase = {
   requirementIds: ['SRV-DATA-MULTILINE', 'SRV-LAST-EVENT-ID-RESUME', 'SRV-VALUE-LEADING-SPACE'],
   description: 'Cooperative, fast-check: generate payload lists mixing CR, LF, CRLF, spaces, colons, NUL, non-ASCII and a disconnect point; publish, disconnect, publish the rest while away, reconnect with Last-Event-ID. Bounded runs; the seed is printed and --seed replays it.',
   expectation: 'Every payload arrives exactly once, in order, with exact data (CR/CRLF normalised to LF). A failure shows the shrunk counterexample.',
-  timeoutMs: 40_000,
+  timeoutMs: 45_000, // its own budget (--property-time, default 20 s) plus one scenario in flight
   async run(ctx, signal): Promise<CaseOutcome> {
     if (!ctx.cooperative) return { verdict: 'UNSUPPORTED', reason: 'needs a publish endpoint (--publish)', checks: [] };
     if (ctx.config.noReplay) return { verdict: 'UNSUPPORTED', reason: 'declared: the server does not replay (--no-replay)', checks: [] };
@@ -113,11 +113,12 @@ const propertyCase: ServerCase = {
         if (problem) lastProblem = problem;
         return problem === undefined;
       }),
-      { seed: ctx.seed, numRuns: ctx.config.propertyRuns, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false, maxSkipsPerRun: 0 },
+      { seed: ctx.seed, numRuns: ctx.config.propertyRuns, interruptAfterTimeLimit: ctx.config.propertyTimeMs, markInterruptAsFailure: false, maxSkipsPerRun: 0 },
     );
     const evidence: Evidence[] = [{ kind: 'text', label: 'replay', text: `seed ${ctx.seed}; replay with --seed ${ctx.seed}${details.counterexamplePath ? ` (fast-check path ${details.counterexamplePath})` : ''}; ${details.numRuns} runs${details.interrupted ? ' (interrupted by the time limit)' : ''}` }];
     if (details.failed) {
       const counterexample = details.counterexample?.[0];
+      if (!lastProblem && details.errorInstance) lastProblem = `the scenario threw: ${String(details.errorInstance)}`;
       evidence.push({ kind: 'counterexample', label: 'shrunk counterexample', text: `${JSON.stringify(counterexample)}\n${lastProblem}`, data: { seed: ctx.seed, path: details.counterexamplePath, counterexample } });
       return {
         checks: [check('property', 'FAIL', ['SRV-DATA-MULTILINE', 'SRV-LAST-EVENT-ID-RESUME'], 'every generated payload delivered once, exactly, across the disconnect',

@@ -24,6 +24,8 @@ export interface ReadRequest {
   readonly headerTimeoutMs: number;
   /** Total time the read may take, headers included; reaching it ends the read as `time-up` (not an error for streams). */
   readonly totalTimeMs: number;
+  /** When set, the read ends (as `time-up`) this long after the response headers arrived. */
+  readonly bodyTimeMs?: number | undefined;
   /** Body byte cap (after decompression when `decompress` is set). Default 4 MiB. */
   readonly maxBodyBytes?: number | undefined;
   /** Longest line (bytes, terminator excluded) before the read stops as `line-cap`. Default 256 KiB. */
@@ -223,6 +225,7 @@ function readOnce(
         headers[name] = headers[name] === undefined ? rawHeaders[i + 1]! : `${headers[name]}, ${rawHeaders[i + 1]!}`;
       }
       request.onHeaders?.({ status, at: headersAt });
+      if (request.bodyTimeMs !== undefined) timers.push(setTimeout(() => finish('time-up'), request.bodyTimeMs));
       let source: NodeJS.ReadableStream = response;
       const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase();
       if (request.decompress && encoding && encoding !== 'identity') {

@@ -46,6 +46,7 @@ Limits:
   --case-timeout <ms>             hard limit per case (default 15000; the property case 40000)
   --run-timeout <ms>              hard limit for the whole run (default 120000)
   --property-runs <n>             fast-check runs of server.publish.property (default 10)
+  --property-time <ms>            time budget of the property case, shrinking included (default 20000)
   --concurrency <n>               parallel cases (default 6; timing cases always run alone)
 
 Verdicts: PASS, FAIL (a MUST violated), NON_STRICT (a SHOULD), INFO (the spec leaves it open),
@@ -79,6 +80,7 @@ export interface CheckOptions {
   caseTimeoutMs: number;
   runTimeoutMs: number;
   propertyRuns: number;
+  propertyTimeMs: number;
   concurrency: number;
 }
 
@@ -107,7 +109,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
   const o: CheckOptions = {
     headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], ids: [], areas: [], exclude: [],
     list: false, reporters: [], strict: false, seed: Math.floor(Math.random() * 2 ** 31), headerTimeoutMs: 3000, deliveryMs: 1500,
-    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, concurrency: 6,
+    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -168,6 +170,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--case-timeout': o.caseTimeoutMs = positiveInt(flag, value(), 100); break;
       case '--run-timeout': o.runTimeoutMs = positiveInt(flag, value(), 100); break;
       case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
+      case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
       default: throw new UsageError(`check: unknown option ${flag}`);
     }
@@ -205,7 +208,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
     url: o.url!, headers: o.headers, hasCredentials: Boolean(o.headers['authorization'] || o.headers['cookie'] || o.authQuery), authQuery: o.authQuery,
     protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
     observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
-    deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns,
+    deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns, propertyTimeMs: o.propertyTimeMs,
   }, o.seed);
   // On a stream shared by all cases, publishing cases must not see each other's events out of turn.
   const cases = ctx.channelsTemplated ? SERVER_RUNNABLE_CASES : SERVER_RUNNABLE_CASES.map((c) => (COOPERATIVE_CASE_IDS.has(c.id) && ctx.cooperative ? { ...c, serial: true } : c));
