@@ -26,6 +26,8 @@ type CommandLoader = () => Promise<Command>;
 const COMMANDS: Record<string, CommandLoader> = {
   check: async () => (await import('./commands/check.ts')).command,
   coverage: async () => (await import('./commands/coverage.ts')).command,
+  demo: async () => (await import('./commands/demo.ts')).command,
+  diff: async () => (await import('./commands/diff.ts')).command,
   parse: async () => (await import('./commands/parse.ts')).command,
   serve: async () => (await import('./commands/serve.ts')).command,
   vectors: async () => (await import('./commands/vectors.ts')).command,

@@ -1,6 +1,7 @@
 // The harness proves itself against the reference server: with defaults every case PASS (or a
 // justified INFO/UNSUPPORTED); with each fault switch on, the case that checks the rule FAILs and
 // nothing outside the documented collateral does (conformance/server/fault-coverage.ts).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceServer, FAULTS, type FaultName, type ReferenceServer } from '../../reference/server/index.ts';
 import { failsRun, type RunResult } from '../model.ts';
@@ -45,6 +46,15 @@ describe('self-validation against the reference server', () => {
     expect(clean.summary.ok).toBe(true);
     // Cooperative mode with a declared status and a protected URL leaves nothing unsupported.
     expect(clean.cases.filter((c) => c.verdict === 'UNSUPPORTED').map((c) => c.id)).toEqual([]);
+  });
+
+  it('the README fault table is this coverage table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const f of FAULT_COVERAGE) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${f.fault}\` |`));
+      expect(row, f.fault).toBeDefined();
+      expect(row!.split('|')[2]!.trim()).toBe(f.caughtBy.map((c) => `\`${c}\``).join(', '));
+    }
   });
 
   it('the coverage table names every fault switch and only known cases', () => {

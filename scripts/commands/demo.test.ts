@@ -1,0 +1,18 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { parseRunResult } from '../../conformance/report/json.ts';
+import { main } from '../cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ssec-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('demo (npm start) runs every case against the embedded reference server, all PASS, and writes every report', async () => {
+  const code = await main(['demo', '--out', dir, '--property-runs', '3']);
+  expect(code).toBe(0);
+  for (const f of ['result.json', 'junit.xml', 'report.html', 'summary.md', 'report.txt']) expect(existsSync(join(dir, f)), f).toBe(true);
+  const result = parseRunResult(readFileSync(join(dir, 'result.json'), 'utf8'));
+  expect(result.cases.map((c) => `${c.verdict} ${c.id}`).filter((v) => !v.startsWith('PASS'))).toEqual([]);
+  expect(JSON.stringify(result)).not.toMatch(/Bearer [0-9a-f]{24}/);
+}, 30_000);
