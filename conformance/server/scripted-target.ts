@@ -142,7 +142,8 @@ export async function startScriptedTarget(options: ScriptedTargetOptions = {}): 
     const from = last === undefined ? (name === 'static' ? 0 : c.log.length) : c.log.findIndex((e) => e.id === last) + 1;
     for (const e of c.log.slice(Math.max(0, from))) send(res, frame(e));
     c.subscribers.add(res);
-    const hb = options.heartbeatMs ? setInterval(() => res.write(`:${eol()}`), options.heartbeatMs) : undefined;
+    // Heartbeats go through the same queue: written between the halves of a split event they would corrupt it.
+    const hb = options.heartbeatMs ? setInterval(() => send(res, `:${eol()}`), options.heartbeatMs) : undefined;
     res.on('close', () => {
       clearInterval(hb);
       c.subscribers.delete(res);

@@ -15,8 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ssec-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function argsFor(t: ScriptedTarget, extra: string[] = []): string[] {
-  return [`${t.url}/channels/{channel}`, '--publish', `${t.url}/channels/{channel}`, '--heartbeat', '150', '--protected-url', `${t.url}/channels/private`,
-    '--bearer', 'tok', '--last-event-id-param', 'lastEventId', '--observe', '800', '--delivery-timeout', '800', '--property-runs', '3', '--property-time', '3000', '--seed', '1', ...extra];
+  return [`${t.url}/channels/{channel}`, '--publish', `${t.url}/channels/{channel}`, '--heartbeat', '300', '--protected-url', `${t.url}/channels/private`,
+    '--bearer', 'tok', '--last-event-id-param', 'lastEventId', '--observe', '800', '--delivery-timeout', '1000', '--property-runs', '3', '--property-time', '3000', '--seed', '1', ...extra];
 }
 
 async function withTarget<T>(style: WireStyle, fn: (t: ScriptedTarget) => Promise<T>): Promise<T> {
