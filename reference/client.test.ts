@@ -152,6 +152,16 @@ describe('EventSource processing model (fake fetch, fake timers)', () => {
     es.close();
   });
 
+  it('reconnects with retry: 0 (the reconnect task is ordered after the error task)', async () => {
+    const { fetch, calls } = fakeFetch([{ chunks: ['retry: 0\ndata: a\n\n'] }, { chunks: ['data: b\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // real timers: the race this guards against is real
+    expect(seen).toEqual(['open:1', 'message:a:', 'error:0', 'open:1', 'message:b:']);
+    expect(calls).toHaveLength(2);
+    es.close();
+  });
+
   it('sends no Last-Event-ID after an empty id reset (LAST-EVENT-ID-CLEARED)', async () => {
     useFakeTimers();
     const { fetch, calls } = fakeFetch([{ chunks: ['retry: 10\nid: 5\ndata: a\n\nid\ndata: b\n\n'] }, { hang: true }]);

@@ -293,11 +293,14 @@ export class EventSource extends EventTarget {
     // RECONNECT-DELAY: never shorter than the reconnection time; RETRY-LARGE-VALUE: clamp so setTimeout never wraps.
     // The delay starts when the loss is noticed; the reconnection time in force is read now.
     const delay = Math.min(this.#reconnectionTime, MAX_RECONNECTION_TIME);
-    // The timer callback is the spec's queued task: RECONNECT-ABORT-IF-CLOSED.
+    // Step 4 is a task on the same queue, so it always runs after step 1's error task (even with
+    // a 0 ms delay): RECONNECT-ABORT-IF-CLOSED.
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      if (this.#readyState !== CONNECTING) return;
-      this.#connect();
+      this.#queueTask(() => {
+        if (this.#readyState !== CONNECTING) return;
+        this.#connect();
+      });
     }, delay);
   }
 

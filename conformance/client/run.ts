@@ -9,6 +9,7 @@ import { createPlaybackServer, type LoggedRequest, type PlaybackServer } from '.
 import type { ClientDriver, DriverOutcome, Observation } from './driver.ts';
 import { evaluateScenario } from './evaluate.ts';
 import { requiredFeatures, type Scenario } from './scenario.ts';
+import { runPropertyScenario, type PropertyOptions } from './property.ts';
 
 export interface ClientRunOptions {
   readonly driver: ClientDriver;
@@ -20,6 +21,8 @@ export interface ClientRunOptions {
   /** Multiplies every scenario's timeout (slow machines). @defaultValue 1 */
   readonly timeoutMultiplier?: number | undefined;
   readonly onCase?: ((result: CaseResult) => void) | undefined;
+  /** Also run the generated scenario (conformance/client/property.ts) with these settings. */
+  readonly property?: PropertyOptions | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -126,12 +129,21 @@ export async function runClientScenarios(options: ClientRunOptions): Promise<Cas
       results.set(scenario.id, result);
       options.onCase?.(result);
     };
-    await pool(scenarios.filter((s) => !s.timing), driver.parallel, record);
+    // The generated scenario runs its streams one after another, as one more lane beside the pool.
+    let property: CaseResult | undefined;
+    const propertyLane = options.property
+      ? runPropertyScenario(driver, server, options.property).then((r) => {
+          property = r;
+          options.onCase?.(r);
+        })
+      : Promise.resolve();
+    await Promise.all([pool(scenarios.filter((s) => !s.timing), Math.max(1, driver.parallel - (options.property ? 1 : 0)), record), propertyLane]);
     await pool(scenarios.filter((s) => s.timing), 1, record);
+    const ordered = scenarios.map((s) => results.get(s.id)!);
+    return property ? [...ordered, property] : ordered;
   } finally {
     if (!options.server) await server.close();
   }
-  return scenarios.map((s) => results.get(s.id)!);
 }
 
 export interface RunMeta {

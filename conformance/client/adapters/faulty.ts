@@ -33,19 +33,33 @@ const faultyFetch: FetchLike = async (input, init) => {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const encoder = new TextEncoder();
   let previousEndedWithCR = false;
-  const body = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        let bytes = chunk;
-        if (previousEndedWithCR && bytes[0] === 0x0a) bytes = new Uint8Array([0x0a, ...bytes]); // fault 4
-        if (bytes.length) previousEndedWithCR = bytes[bytes.length - 1] === 0x0d;
-        // Faults 1 and 5 rewrite whole lines; scenarios send those lines inside one chunk.
-        const text = decoder.decode(bytes, { stream: true });
-        const rewritten = dropEmptyIds(shortenRetries(text));
-        controller.enqueue(rewritten === text ? bytes : encoder.encode(rewritten));
-      },
-    }),
-  );
+  const source = response.body.getReader();
+  // A pull-based wrapper (not pipeThrough) so a reset of the source errors this stream at once.
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await source.read();
+      } catch (error) {
+        controller.error(error);
+        return;
+      }
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      let bytes = next.value;
+      if (previousEndedWithCR && bytes[0] === 0x0a) bytes = new Uint8Array([0x0a, ...bytes]); // fault 4
+      if (bytes.length) previousEndedWithCR = bytes[bytes.length - 1] === 0x0d;
+      // Faults 1 and 5 rewrite whole lines; scenarios send those lines inside one chunk.
+      const text = decoder.decode(bytes, { stream: true });
+      const rewritten = dropEmptyIds(shortenRetries(text));
+      controller.enqueue(rewritten === text ? bytes : encoder.encode(rewritten));
+    },
+    cancel(reason) {
+      return source.cancel(reason);
+    },
+  });
   const faulty = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(faulty, 'url', { value: response.url });
   return faulty;

@@ -110,15 +110,19 @@ describe('exec driver: the deliberately faulty adapter fails exactly the scenari
     'client.parse.crlf-split-across-chunks',
     // keeps the id when an empty id should reset it
     'client.last-event-id.cleared-after-empty-id',
+    // generated streams (seed 42 produces an empty-id reset the faulty client ignores)
+    'client.parse.generated-streams',
   ].sort();
 
   it('faulty adapter: FAIL exactly on the expected scenarios, PASS elsewhere', async () => {
     const driver = execDriver({ command: (await bundledAdapterCommand('faulty', dir)).command, parallel: 5 });
-    const results = await runClientScenarios({ driver, scenarios: selected, server });
+    const results = await runClientScenarios({ driver, scenarios: selected, server, property: { seed: 42, numRuns: 8, shrinkBudgetMs: 6000 } });
     const failed = results.filter((r) => r.verdict === 'FAIL').map((r) => r.id).sort();
     expect(failed).toEqual(EXPECTED_FAILURES);
     const other = results.filter((r) => r.verdict !== 'FAIL' && r.verdict !== 'PASS');
     expect(other.map((r) => `${r.id}: ${r.verdict} ${r.reason}`)).toEqual([]);
+    const generated = results.find((r) => r.id === 'client.parse.generated-streams')!;
+    expect(generated.evidence.find((e) => e.kind === 'counterexample')?.text).toMatch(/^body: /); // shrunk counterexample reported
   }, 90_000);
 
   it('reference adapter over exec: the same scenarios that catch the faulty one all PASS', async () => {
