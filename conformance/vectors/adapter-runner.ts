@@ -109,7 +109,9 @@ export function compareAnswer(vector: Vector, answer: AdapterAnswer): string[] {
   if (!same(vector.events, answer.events)) {
     const firstDiff = vector.events.findIndex((e, i) => !same(e, answer.events[i]));
     const at = firstDiff === -1 ? vector.events.length : firstDiff;
-    problems.push(`events differ at index ${at} (expected ${vector.events.length} event(s), got ${answer.events.length}):\n  expected ${describeValue(vector.events)}\n  actual   ${describeValue(answer.events)}`);
+    const firstExpected = vector.events[at] === undefined ? 'no event' : describeValue(vector.events[at]);
+    const firstActual = answer.events[at] === undefined ? 'no event' : describeValue(answer.events[at]);
+    problems.push(`events differ at index ${at}: expected ${firstExpected}, actual ${firstActual} (${vector.events.length} expected, ${answer.events.length} received)\n  expected ${describeValue(vector.events)}\n  actual   ${describeValue(answer.events)}`);
   }
   if (vector.retry !== answer.retry) problems.push(`retry: expected ${String(vector.retry)}, actual ${String(answer.retry)}`);
   if (vector.retries !== undefined && answer.retries !== undefined && !same(vector.retries, answer.retries)) {

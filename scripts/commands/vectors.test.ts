@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadVectors } from '../../fixtures/vectors/load.ts';
+import type { RunResult } from '../../conformance/model.ts';
 import { main } from '../cli.ts';
 import { vectorFilter } from './vectors.ts';
 
@@ -95,6 +96,8 @@ describe('sse-conformance vectors (listing)', () => {
     [['--frobnicate']],
     [['--per-vector']],
     [['--exec']],
+    [['--reporter', 'junit=x.xml']],
+    [['--exec', 'true', '--reporter', 'pdf=x.pdf']],
   ])('exits 64 with a clear message on bad usage %j', async (args) => {
     const r = await cli(...args);
     expect(r.code).toBe(64);
@@ -112,8 +115,9 @@ describe('sse-conformance vectors --exec', () => {
   it('reports eventsource-parser\'s real divergences with expected and actual (exit 1)', async () => {
     const r = await cli('--exec', `node ${join(adapters, 'eventsource-parser-adapter.mjs')}`, '--json', '--timeout', '20000');
     expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as { summary: Record<string, number>; results: { id: string; verdict: string; problems: string[] }[] };
-    const verdict = (id: string) => report.results.find((x) => x.id === id)?.verdict;
+    const report = JSON.parse(r.stdout) as RunResult;
+    expect(report.schema).toBe('sse-conformance/run-result');
+    const verdict = (id: string) => report.cases.find((x) => x.id === id)?.verdict;
     // Block parser: ids are not persisted; a CR at EOF is held forever; BOM look-alike characters are stripped.
     expect(verdict('id.persists-across-events')).toBe('FAIL');
     expect(verdict('line-endings.cr-at-eof-dispatches')).toBe('FAIL');
@@ -121,10 +125,12 @@ describe('sse-conformance vectors --exec', () => {
     // What it does right stays PASS.
     expect(verdict('line-endings.crlf-split-across-chunks')).toBe('PASS');
     expect(verdict('retry.ignored-exponent')).toBe('PASS');
-    expect(report.summary.ERROR).toBe(0);
-    expect(report.summary.PASS).toBeGreaterThan(vectorCount / 2);
-    const failure = report.results.find((x) => x.id === 'id.persists-across-events')!;
-    expect(failure.problems.join('\n')).toMatch(/expected .*"lastEventId":"1".*\n.*actual .*"lastEventId":""/);
+    expect(report.summary.counts.ERROR).toBe(0);
+    expect(report.summary.counts.PASS).toBeGreaterThan(vectorCount / 2);
+    const events = report.cases.find((x) => x.id === 'id.persists-across-events')!.checks.find((c) => c.name === 'events')!;
+    expect(events).toMatchObject({ verdict: 'FAIL', requirementIds: ['FIELD-ID-PERSISTS'] });
+    expect(events.expected).toContain('{"type":"message","data":"b","lastEventId":"1"}');
+    expect(events.actual).toContain('{"type":"message","data":"b","lastEventId":""}');
   });
 
   it('prints FAIL lines with expected vs actual in text mode', async () => {
@@ -138,20 +144,20 @@ describe('sse-conformance vectors --exec', () => {
 
   it('turns a crash into an ERROR for that vector, restarts the adapter and goes on (exit 1)', async () => {
     const r = await cli('--exec', node('crash.mjs', 'comments.bare-colon'), '--filter', 'comments.*', '--json');
-    const report = JSON.parse(r.stdout) as { summary: Record<string, number>; results: { id: string; verdict: string; problems: string[] }[] };
+    const report = JSON.parse(r.stdout) as RunResult;
     expect(r.code).toBe(1);
-    const crashed = report.results.find((x) => x.id === 'comments.bare-colon')!;
+    const crashed = report.cases.find((x) => x.id === 'comments.bare-colon')!;
     expect(crashed.verdict).toBe('ERROR');
-    expect(crashed.problems[0]).toMatch(/exited with code 3 before answering.*boom: cannot handle comments.bare-colon/s);
-    expect(report.summary.PASS).toBe(report.results.length - 1);
+    expect(crashed.reason).toMatch(/exited with code 3 before answering.*boom: cannot handle comments.bare-colon/s);
+    expect(report.summary.counts.PASS).toBe(report.cases.length - 1);
   });
 
   it('times out a hanging vector, kills the adapter and continues', async () => {
     const r = await cli('--exec', node('hang.mjs', 'dispatch.type-open'), '--filter', 'dispatch.type-*', '--timeout', '3000', '--json');
-    const report = JSON.parse(r.stdout) as { results: { id: string; verdict: string; problems: string[] }[] };
+    const report = JSON.parse(r.stdout) as RunResult;
     expect(r.code).toBe(1);
-    expect(report.results.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', problems: [expect.stringMatching(/no answer within 3000 ms/)] });
-    expect(report.results.find((x) => x.id === 'dispatch.type-error')?.verdict).toBe('PASS');
+    expect(report.cases.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', reason: expect.stringMatching(/no answer within 3000 ms/) });
+    expect(report.cases.find((x) => x.id === 'dispatch.type-error')?.verdict).toBe('PASS');
   });
 
   it.each([
@@ -161,12 +167,12 @@ describe('sse-conformance vectors --exec', () => {
     ['refuses.mjs', /adapter reported an error: binary input not supported/],
   ])('reports %s as an ERROR naming the problem', async (file, message) => {
     const r = await cli('--exec', node(file, 'eof.unterminated-data-line'), '--filter', 'eof.unterminated-*', '--json');
-    const report = JSON.parse(r.stdout) as { results: { id: string; verdict: string; problems: string[] }[] };
+    const report = JSON.parse(r.stdout) as RunResult;
     expect(r.code).toBe(1);
-    const broken = report.results.find((x) => x.id === 'eof.unterminated-data-line')!;
+    const broken = report.cases.find((x) => x.id === 'eof.unterminated-data-line')!;
     expect(broken.verdict).toBe('ERROR');
-    expect(broken.problems[0]).toMatch(message);
-    expect(report.results.filter((x) => x.verdict === 'PASS').length).toBe(report.results.length - 1);
+    expect(broken.reason).toMatch(message);
+    expect(report.cases.filter((x) => x.verdict === 'PASS').length).toBe(report.cases.length - 1);
   });
 
   it('exits 2 when the adapter cannot be started', async () => {
@@ -181,6 +187,28 @@ describe('sse-conformance vectors --exec', () => {
     const r = await cli('--exec', node('garbage.mjs', all), '--filter', 'eof.*');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('adapter unusable');
+  });
+
+  it('honours an expected-failures baseline, flags stale entries, and writes JUnit', async () => {
+    const adapter = `node ${join(adapters, 'eventsource-parser-adapter.mjs')}`;
+    const first = JSON.parse((await cli('--exec', adapter, '--filter', 'id.*', '--json')).stdout) as RunResult;
+    const failing = first.cases.filter((c) => c.verdict === 'FAIL').map((c) => c.id);
+    expect(failing.length).toBeGreaterThan(5);
+    const baseline = join(dir, 'baseline.txt');
+    writeFileSync(baseline, failing.map((id) => `${id}: block parser, ids are per block`).join('\n'));
+    const junit = join(dir, 'junit.xml');
+    const gated = await cli('--exec', adapter, '--filter', 'id.*', '--expected-failures', baseline, '--reporter', `junit=${junit}`);
+    expect(gated.code).toBe(0);
+    expect(gated.stdout).toContain('FAIL (expected: block parser, ids are per block)');
+    expect(gated.stdout).toContain(`(${failing.length} expected failures)`);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites[\s\S]*id\.persists-across-events/);
+    writeFileSync(baseline, [...failing, 'id.set', 'id.no-such-vector'].map((id) => `${id}: listed`).join('\n'));
+    const stale = await cli('--exec', adapter, '--filter', 'id.*', '--expected-failures', baseline);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toMatch(/stale baseline entries .*id\.set.*id\.no-such-vector \(no such case\)/);
+    const missing = await cli('--exec', adapter, '--expected-failures', join(dir, 'missing.txt'));
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('cannot read');
   });
 
   it('runs one process per vector with --per-vector', async () => {

@@ -1,9 +1,14 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BaselineError, parseBaseline, type BaselineEntry } from '../../conformance/baseline.ts';
+import { render, REPORT_FORMATS, type ReportFormat } from '../../conformance/report/index.ts';
+import { runVectorsThroughAdapter, type VectorResult } from '../../conformance/vectors/adapter-runner.ts';
+import { vectorRunResult } from '../../conformance/vectors/run-result.ts';
 import { loadVectors, type Vector } from '../../fixtures/vectors/load.ts';
-import { runVectorsThroughAdapter, type VectorResult, type VectorVerdict } from '../../conformance/vectors/adapter-runner.ts';
 import { UsageError, version, type Command } from '../cli.ts';
 
 const usage = `Usage: sse-conformance vectors [--exec "<cmd>"] [--filter <pattern>] [--json]
-                               [--timeout <ms>] [--per-vector]
+                               [--timeout <ms>] [--per-vector] [--expected-failures <file>]
+                               [--reporter <format>=<path>]...
 
 Without --exec, lists the parser test vectors (fixtures/vectors/*.json).
 With --exec, runs them against another parser through an adapter command and prints which
@@ -16,10 +21,18 @@ Options:
                       a substring match), e.g. --filter 'bom.*' or --filter crlf
   --timeout <ms>      per-vector time limit, adapter start-up included (default 5000)
   --per-vector        start a fresh adapter process for every vector
-  --json              print JSON instead of text
+  --json              print JSON instead of text (with --exec: the canonical run result,
+                      schema sse-conformance/run-result, one case per vector)
+  --expected-failures <file>
+                      known failures by vector ID with reasons (same formats as check's
+                      baseline); they do not fail the run, but a listed vector that passes
+                      is stale and does
+  --reporter <format>=<path>
+                      also write a report: ${REPORT_FORMATS.join(', ')} (repeatable)
 
-Exit codes: 0 all selected vectors passed (or listed), 1 some FAIL/ERROR/TIMEOUT,
-2 adapter unusable (cannot start, or no valid answer), 64 usage error.`;
+Exit codes: 0 all selected vectors passed (or listed, or failed only as expected),
+1 some unexpected FAIL/ERROR/TIMEOUT or stale baseline entries, 2 adapter unusable
+(cannot start, or no valid answer), 64 usage error.`;
 
 interface VectorsArgs {
   exec?: string | undefined;
@@ -27,10 +40,12 @@ interface VectorsArgs {
   json: boolean;
   timeoutMs: number;
   perVector: boolean;
+  baselineFile?: string | undefined;
+  reporters: { format: ReportFormat; path: string }[];
 }
 
 function parseArgs(args: string[]): VectorsArgs {
-  const parsed: VectorsArgs = { json: false, timeoutMs: 5000, perVector: false };
+  const parsed: VectorsArgs = { json: false, timeoutMs: 5000, perVector: false, reporters: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -42,6 +57,15 @@ function parseArgs(args: string[]): VectorsArgs {
     else if (arg === '--filter') parsed.filter = value();
     else if (arg === '--json') parsed.json = true;
     else if (arg === '--per-vector') parsed.perVector = true;
+    else if (arg === '--expected-failures') parsed.baselineFile = value();
+    else if (arg === '--reporter') {
+      const v = value();
+      const at = v.indexOf('=');
+      const format = v.slice(0, at < 0 ? v.length : at) as ReportFormat;
+      if (!REPORT_FORMATS.includes(format)) throw new UsageError(`vectors: --reporter: unknown format "${format}" (use ${REPORT_FORMATS.join(', ')})`);
+      if (at < 0 || at === v.length - 1) throw new UsageError(`vectors: --reporter ${format}=<path> needs a path`);
+      parsed.reporters.push({ format, path: v.slice(at + 1) });
+    }
     else if (arg === '--timeout') {
       const text = value();
       const ms = Number(text);
@@ -49,7 +73,9 @@ function parseArgs(args: string[]): VectorsArgs {
       parsed.timeoutMs = ms;
     } else throw new UsageError(`vectors: unknown argument ${arg}`);
   }
-  if (parsed.perVector && parsed.exec === undefined) throw new UsageError('vectors: --per-vector needs --exec');
+  for (const [flag, given] of [['--per-vector', parsed.perVector], ['--expected-failures', parsed.baselineFile !== undefined], ['--reporter', parsed.reporters.length > 0]] as const) {
+    if (given && parsed.exec === undefined) throw new UsageError(`vectors: ${flag} needs --exec`);
+  }
   return parsed;
 }
 
@@ -64,8 +90,24 @@ function indent(text: string, prefix: string): string {
   return text.split('\n').map((line) => prefix + line).join('\n');
 }
 
-function textLine(result: VectorResult): string {
-  return `${result.verdict.padEnd(7)} ${result.id}  [${result.requirements.join(', ')}]\n${indent(result.problems.join('\n'), '        ')}\n`;
+function textLine(result: VectorResult, expectedReason: string | undefined): string {
+  const mark = expectedReason === undefined ? result.verdict.padEnd(7) : `${result.verdict} (expected: ${expectedReason})\n       `;
+  return `${mark} ${result.id}  [${result.requirements.join(', ')}]\n${indent(result.problems.join('\n'), '        ')}\n`;
+}
+
+function readBaseline(file: string): BaselineEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`vectors: --expected-failures: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseBaseline(text, file);
+  } catch (error) {
+    if (error instanceof BaselineError) throw new UsageError(`vectors: --expected-failures: ${error.message}`);
+    throw error;
+  }
 }
 
 export const command: Command = {
@@ -90,36 +132,41 @@ export const command: Command = {
       return 0;
     }
 
-    const started = new Date();
+    const baseline = options.baselineFile === undefined ? [] : readBaseline(options.baselineFile);
+    const expectedReasons = new Map(baseline.filter((e) => e.check === undefined).map((e) => [e.caseId, e.reason]));
+    const startedAt = new Date().toISOString();
     const run = await runVectorsThroughAdapter(vectors, {
       command: options.exec,
       timeoutMs: options.timeoutMs,
       perVector: options.perVector,
       onResult: options.json ? undefined : (r) => {
-        if (r.verdict !== 'PASS') process.stdout.write(textLine(r));
+        if (r.verdict !== 'PASS') process.stdout.write(textLine(r, expectedReasons.get(r.id)));
       },
     });
-    const counts: Record<VectorVerdict, number> = { PASS: 0, FAIL: 0, ERROR: 0, TIMEOUT: 0 };
-    for (const r of run.results) counts[r.verdict]++;
-    const exitCode = run.unusable !== undefined ? 2 : counts.PASS === run.results.length ? 0 : 1;
-
+    const result = vectorRunResult(vectors, run, {
+      adapter: options.exec,
+      harnessVersion: version(),
+      startedAt,
+      options: { filter: options.filter ?? null, timeoutMs: options.timeoutMs, perVector: options.perVector, expectedFailures: options.baselineFile ?? null },
+      baseline,
+      knownIds: new Set(loadVectors().map((v) => v.id)),
+    });
+    const exitCode = result.summary.indeterminate !== undefined ? 2 : result.summary.ok ? 0 : 1;
+    for (const reporter of options.reporters) {
+      try {
+        writeFileSync(reporter.path, render(reporter.format, result));
+      } catch (error) {
+        process.stderr.write(`sse-conformance vectors: cannot write ${reporter.format} report to ${reporter.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+        return 2;
+      }
+    }
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({
-        tool: 'sse-conformance vectors',
-        version: version(),
-        adapter: options.exec,
-        filter: options.filter ?? null,
-        startedAt: started.toISOString(),
-        endedAt: new Date().toISOString(),
-        selected: vectors.length,
-        summary: counts,
-        unusable: run.unusable ?? null,
-        exitCode,
-        results: run.results,
-      }, null, 2)}\n`);
+      process.stdout.write(render('json', result));
     } else {
-      const summary = `${run.results.length} vectors: ${counts.PASS} PASS, ${counts.FAIL} FAIL, ${counts.ERROR} ERROR, ${counts.TIMEOUT} TIMEOUT (adapter: ${options.exec})\n`;
-      process.stdout.write(summary);
+      const c = result.summary.counts;
+      const expected = result.cases.filter((x) => x.expectedFailure).length;
+      process.stdout.write(`${vectors.length} vectors: ${c.PASS} PASS, ${c.FAIL} FAIL, ${c.ERROR} ERROR, ${c.TIMEOUT} TIMEOUT${expected ? ` (${expected} expected failures)` : ''} (adapter: ${options.exec})\n`);
+      if (result.summary.staleBaseline.length > 0) process.stdout.write(`stale baseline entries (listed as failing, but passing or unknown): ${result.summary.staleBaseline.join(', ')}\n`);
       if (run.unusable !== undefined) process.stderr.write(`sse-conformance vectors: adapter unusable: ${run.unusable}\n`);
     }
     return exitCode;
