@@ -14,7 +14,14 @@ interface Subscriber {
   lastReceiveMs: number;
 }
 
-const subscribers: Subscriber[] = [];
+/** Subscribers by group (one group per server under test). */
+const groups = new Map<string, Subscriber[]>();
+
+function group(name: string): Subscriber[] {
+  let list = groups.get(name);
+  if (!list) groups.set(name, (list = []));
+  return list;
+}
 
 function request(url: URL, lastEventId?: string): string {
   return `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n` +
@@ -54,7 +61,7 @@ function open(url: URL, sampled: boolean, timeoutMs: number, lastEventId?: strin
   });
 }
 
-async function connectAll(url: URL, count: number, sampleEvery: number, concurrency: number): Promise<{ connected: number; failed: number; firstError?: string; ms: number }> {
+async function connectAll(subscribers: Subscriber[], url: URL, count: number, sampleEvery: number, concurrency: number): Promise<{ connected: number; failed: number; firstError?: string; ms: number }> {
   const begin = nowMs();
   let next = 0;
   let failed = 0;
@@ -74,8 +81,8 @@ async function connectAll(url: URL, count: number, sampleEvery: number, concurre
   return { connected: subscribers.length, failed, ...(firstError === undefined ? {} : { firstError }), ms: nowMs() - begin };
 }
 
-/** Waits until every subscriber has `events` events (or the timeout), then reports. */
-async function waitFor(events: number, timeoutMs: number): Promise<object> {
+/** Waits until every subscriber of the group has `events` events (or the timeout), then reports. */
+async function waitFor(subscribers: Subscriber[], events: number, timeoutMs: number): Promise<object> {
   const deadline = nowMs() + timeoutMs;
   const complete = (): number => subscribers.filter((s) => s.counter.received >= events).length;
   while (complete() < subscribers.length && nowMs() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -105,17 +112,17 @@ async function replay(url: URL, lastEventId: string, events: number, timeoutMs: 
   return { ms, received: sub.counter.received };
 }
 
-process.on('message', (message: { id: number; cmd: string; url?: string; count?: number; sampleEvery?: number; concurrency?: number; events?: number; timeoutMs?: number; lastEventId?: string }) => {
+process.on('message', (message: { id: number; cmd: string; group?: string; url?: string; count?: number; sampleEvery?: number; concurrency?: number; events?: number; timeoutMs?: number; lastEventId?: string }) => {
   const run = async (): Promise<unknown> => {
     switch (message.cmd) {
       case 'connect':
-        return connectAll(new URL(message.url!), message.count!, message.sampleEvery ?? 1, message.concurrency ?? 200);
+        return connectAll(group(message.group ?? ''), new URL(message.url!), message.count!, message.sampleEvery ?? 1, message.concurrency ?? 200);
       case 'wait':
-        return waitFor(message.events!, message.timeoutMs ?? 10_000);
+        return waitFor(group(message.group ?? ''), message.events!, message.timeoutMs ?? 10_000);
       case 'replay':
         return replay(new URL(message.url!), message.lastEventId!, message.events!, message.timeoutMs ?? 10_000);
       case 'close':
-        for (const s of subscribers) s.socket.destroy();
+        for (const list of groups.values()) for (const s of list) s.socket.destroy();
         setImmediate(() => process.exit(0));
         return true;
       default:

@@ -75,9 +75,9 @@ async function memory(): Promise<{ rss: number; heapUsed: number }> {
 
 /** Publishes `count` events at `rateHz`, each carrying its send time; resolves when all are sent with
  * how long each synchronous publish call (the server's own fan-out work) took. */
-function publishAtRate(server: BenchServer, count: number, rateHz: number, size: number): Promise<{ sent: number; lateMs: number; beginMs: number; callMs: number[] }> {
+function publishAtRate(server: BenchServer, count: number, rateHz: number, size: number, startAtMs: number): Promise<{ sent: number; lateMs: number; beginMs: number; callMs: number[] }> {
   const period = 1000 / rateHz;
-  const begin = nowMs();
+  const begin = Math.max(startAtMs, nowMs());
   const callMs: number[] = [];
   let sent = 0;
   let lateMs = 0;
@@ -91,7 +91,7 @@ function publishAtRate(server: BenchServer, count: number, rateHz: number, size:
       if (sent === count) return resolve({ sent, lateMs, beginMs: begin, callMs });
       setTimeout(tick, Math.max(0, begin + sent * period - nowMs()));
     };
-    tick();
+    setTimeout(tick, begin - nowMs());
   });
 }
 
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const kind = process.argv[2] as ServerKind;
   if (!['reference', 'plain', 'better-sse'].includes(kind)) throw new Error(`fanout-server: unknown server kind ${String(kind)}`);
   const server = await start(kind);
-  process.on('message', (message: { id: number; cmd: string; count?: number; rateHz?: number; size?: number }) => {
+  process.on('message', (message: { id: number; cmd: string; count?: number; rateHz?: number; size?: number; startAtMs?: number }) => {
     const reply = (body: object): void => void process.send?.({ id: message.id, ...body });
     const run = async (): Promise<unknown> => {
       switch (message.cmd) {
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         case 'subscribers':
           return server.subscribers();
         case 'publish':
-          return publishAtRate(server, message.count ?? 1, message.rateHz ?? 10, message.size ?? 100);
+          return publishAtRate(server, message.count ?? 1, message.rateHz ?? 10, message.size ?? 100, message.startAtMs ?? 0);
         case 'fill': {
           // Retained events for the replay measurement, as fast as possible.
           for (let seq = 1; seq <= (message.count ?? 0); seq++) server.publish(benchmarkData(seq, nowMs(), message.size ?? 100));

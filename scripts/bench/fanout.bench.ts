@@ -2,11 +2,11 @@
  * `npm run bench fanout`: how the reference server (reference/server/) fans events out, beside a
  * minimal node:http broadcaster (plain-broadcaster.ts) and better-sse 0.16, in one run on loopback.
  *
- * For each C in 100, 1,000, 10,000 and each server: the server runs alone in a child process
- * (fanout-server.ts), C raw-socket subscribers in one or two other child processes
- * (fanout-clients.ts); server memory is measured after GC before and after the C idle
- * connections; then the server publishes events at a fixed rate (PLAN), each carrying its send time,
- * and every subscriber must receive every event, in order. Latency is receive time minus send
+ * For each C in 100, 1,000, 10,000: each server runs in its own child process (fanout-server.ts)
+ * with C raw-socket subscribers held by one or two other child processes (fanout-clients.ts);
+ * server memory is measured after GC before and after the C idle connections; then every server
+ * publishes events at a fixed rate (PLAN), staggered, each carrying its send time, and every
+ * subscriber must receive every event, in order. Latency is receive time minus send
  * time (sampled on about 1,000 subscribers per cell, spread evenly). Finally one client
  * reconnects with a Last-Event-ID and times the replay of 10,000 retained events.
  *
@@ -25,12 +25,13 @@ const quick = process.argv.includes('--quick');
 for (const arg of process.argv.slice(2)) if (arg !== '--quick') throw new Error(`fanout bench: unknown option ${arg} (known: --quick)`);
 
 /**
- * Subscribers per cell, and a publish rate each server can sustain on 2 shared cores, so latency
- * shows fan-out cost rather than an ever-growing queue (10,000 x 10/s saturates the machine).
+ * Subscribers per server, and a publish rate per server that the machine (2 shared cores, three
+ * servers and the clients at once) sustains, so latency shows fan-out cost rather than a queue
+ * that grows for the whole run: about 6,000-15,000 deliveries/s in all.
  */
 const PLAN: readonly { count: number; rateHz: number; events: number }[] = quick
-  ? [{ count: 100, rateHz: 20, events: 20 }, { count: 1000, rateHz: 10, events: 10 }]
-  : [{ count: 100, rateHz: 20, events: 100 }, { count: 1000, rateHz: 10, events: 50 }, { count: 10_000, rateHz: 2, events: 10 }];
+  ? [{ count: 100, rateHz: 20, events: 20 }, { count: 1000, rateHz: 3, events: 6 }]
+  : [{ count: 100, rateHz: 20, events: 100 }, { count: 1000, rateHz: 3, events: 24 }, { count: 10_000, rateHz: 0.5, events: 5 }];
 const COUNTS = PLAN.map((p) => p.count);
 const SERVERS: readonly { kind: ServerKind; label: string }[] = [
   { kind: 'reference', label: 'sse-conformance' },
@@ -117,53 +118,79 @@ interface Cell {
   heapPerConnection?: number;
 }
 
-async function runCell(kind: ServerKind, label: string, count: number, rateHz: number, events: number): Promise<Cell> {
-  const cell: Cell = { count, events, label };
-  const server = new Child('fanout-server.ts', [kind]);
+/**
+ * One C: all three servers run at once, each in its own process, with C subscribers each in the
+ * shared client process(es), and publish at the same rate with their ticks evenly staggered. So
+ * all three meet the same background load (this machine is shared), and none of them has the
+ * machine to itself while another had a busy moment: latency ratios compare like with like.
+ */
+async function runRound(count: number, rateHz: number, events: number): Promise<Cell[]> {
+  const cells: Cell[] = SERVERS.map(({ label }) => ({ count, events, label }));
+  const servers = SERVERS.map(({ kind }) => new Child('fanout-server.ts', [kind]));
   const clients: Child[] = [];
+  const settle = async (i: number, work: () => Promise<void>): Promise<void> => {
+    try {
+      if (!cells[i]!.error) await work();
+    } catch (error) {
+      cells[i]!.error ??= (error as Error).message;
+    }
+  };
   try {
-    const { url } = await server.ready;
-    const before = await server.request<{ rss: number; heapUsed: number }>('memory', {}, 10_000);
+    const urls: string[] = [];
+    const before: { rss: number; heapUsed: number }[] = [];
+    await Promise.all(servers.map((server, i) => settle(i, async () => {
+      urls[i] = (await server.ready).url!;
+      before[i] = await server.request<{ rss: number; heapUsed: number }>('memory', {}, 15_000);
+    })));
     const processes = count >= 5000 ? 2 : 1;
     const sampleEvery = Math.max(1, Math.round(count / 1000));
-    for (let i = 0; i < processes; i++) clients.push(new Child('fanout-clients.ts', []));
+    for (let p = 0; p < processes; p++) clients.push(new Child('fanout-clients.ts', []));
     await Promise.all(clients.map((c) => c.ready));
-    const connectBegin = nowMs();
-    const connects = await Promise.all(
-      clients.map((c, i) => c.request<{ connected: number; failed: number; firstError?: string }>('connect', { url, count: Math.floor(count / processes) + (i < count % processes ? 1 : 0), sampleEvery, concurrency: 100 }, 90_000)),
-    );
-    cell.connectSeconds = (nowMs() - connectBegin) / 1000;
-    cell.connected = connects.reduce((n, c) => n + c.connected, 0);
-    const connectError = connects.find((c) => c.firstError)?.firstError;
-    // Registration may trail the response head (better-sse registers after an await).
-    for (let i = 0; i < 100 && (await server.request<number>('subscribers', {}, 5000)) < cell.connected; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < servers.length; i++) {
+      await settle(i, async () => {
+        const cell = cells[i]!;
+        const begin = nowMs();
+        const connects = await Promise.all(clients.map((c, p) => c.request<{ connected: number; failed: number; firstError?: string }>(
+          'connect', { group: String(i), url: urls[i], count: Math.floor(count / processes) + (p < count % processes ? 1 : 0), sampleEvery, concurrency: 100 }, 90_000)));
+        cell.connectSeconds = (nowMs() - begin) / 1000;
+        cell.connected = connects.reduce((n, c) => n + c.connected, 0);
+        const connectError = connects.find((c) => c.firstError)?.firstError;
+        if (connectError) cell.error = `${count - cell.connected} of ${count} connections failed: ${connectError}`;
+        // Registration may trail the response head (better-sse registers after an await).
+        for (let k = 0; k < 100 && (await servers[i]!.request<number>('subscribers', {}, 5000)) < cell.connected; k++) await new Promise((r) => setTimeout(r, 50));
+      });
+    }
     await new Promise((r) => setTimeout(r, 200));
-    const after = await server.request<{ rss: number; heapUsed: number }>('memory', {}, 10_000);
-    cell.rssPerConnection = (after.rss - before.rss) / cell.connected;
-    cell.heapPerConnection = (after.heapUsed - before.heapUsed) / cell.connected;
+    await Promise.all(servers.map((server, i) => settle(i, async () => {
+      const after = await server.request<{ rss: number; heapUsed: number }>('memory', {}, 15_000);
+      cells[i]!.rssPerConnection = (after.rss - before[i]!.rss) / cells[i]!.connected!;
+      cells[i]!.heapPerConnection = (after.heapUsed - before[i]!.heapUsed) / cells[i]!.connected!;
+    })));
 
-    const publishMs = (events / rateHz) * 1000;
-    const [published, ...waits] = await Promise.all([
-      server.request<{ beginMs: number; callMs: number[] }>('publish', { count: events, rateHz, size: DATA_BYTES }, publishMs + 30_000),
-      ...clients.map((c) => c.request<WaitResult>('wait', { events, timeoutMs: publishMs + 15_000 }, publishMs + 30_000)),
-    ]);
-    const latencies = waits.flatMap((w) => w.latencies);
-    cell.received = waits.reduce((n, w) => n + w.received, 0);
-    cell.exact = waits.reduce((n, w) => n + w.exact, 0);
-    const lastReceive = Math.max(...waits.map((w) => w.lastReceiveMs));
-    cell.eventsPerSecond = cell.received / ((lastReceive - published.beginMs) / 1000);
-    cell.p50 = percentile(latencies, 50);
-    cell.p99 = percentile(latencies, 99);
-    cell.max = percentile(latencies, 100);
-    cell.publishCallMs = percentile(published.callMs, 50);
-    if (connectError && cell.connected < count) cell.error = `${count - cell.connected} connections failed: ${connectError}`;
-  } catch (error) {
-    cell.error = (error as Error).message;
+    const period = 1000 / rateHz;
+    const publishMs = events * period;
+    const startAtMs = nowMs() + 300;
+    await Promise.all(servers.map((server, i) => settle(i, async () => {
+      const cell = cells[i]!;
+      const [published, ...waits] = await Promise.all([
+        server.request<{ beginMs: number; callMs: number[] }>('publish', { count: events, rateHz, size: DATA_BYTES, startAtMs: startAtMs + (i * period) / servers.length }, publishMs + 30_000),
+        ...clients.map((c) => c.request<WaitResult>('wait', { group: String(i), events, timeoutMs: publishMs + 15_000 }, publishMs + 30_000)),
+      ]);
+      const latencies = waits.flatMap((w) => w.latencies);
+      cell.received = waits.reduce((n, w) => n + w.received, 0);
+      cell.exact = waits.reduce((n, w) => n + w.exact, 0);
+      const lastReceive = Math.max(...waits.map((w) => w.lastReceiveMs));
+      cell.eventsPerSecond = cell.received / ((lastReceive - published.beginMs) / 1000);
+      cell.p50 = percentile(latencies, 50);
+      cell.p99 = percentile(latencies, 99);
+      cell.max = percentile(latencies, 100);
+      cell.publishCallMs = percentile(published.callMs, 50);
+    })));
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(clients.map((c) => c.stop()));
   }
-  return cell;
+  return cells;
 }
 
 interface ReplayResult { cold?: number; median?: number; max?: number; received?: number; error?: string }
@@ -215,16 +242,14 @@ async function main(): Promise<void> {
   console.log(`Limits: ${systemLimits()}\n`);
   const cells: Cell[] = [];
   for (const { count, rateHz, events } of PLAN) {
-    for (const { kind, label } of SERVERS) {
-      if (nowMs() > runDeadline) {
-        cells.push({ count, events, label, error: 'not run: time budget used up' });
-        continue;
-      }
-      const begin = nowMs();
-      const cell = await runCell(kind, label, count, rateHz, events);
-      cells.push(cell);
-      process.stderr.write(`  C=${count} ${label}: ${cell.error ?? 'ok'} (connect ${fmt(cell.connectSeconds)} s, cell ${fmt((nowMs() - begin) / 1000)} s)\n`);
+    if (nowMs() > runDeadline) {
+      cells.push(...SERVERS.map(({ label }) => ({ count, events, label, error: 'not run: time budget used up' })));
+      continue;
     }
+    const begin = nowMs();
+    const round = await runRound(count, rateHz, events);
+    cells.push(...round);
+    process.stderr.write(`  C=${count}: ${round.map((c) => `${c.label} ${c.error ?? 'ok'} (connect ${fmt(c.connectSeconds)} s)`).join(', ')}; ${fmt((nowMs() - begin) / 1000)} s\n`);
   }
   const replay = nowMs() > runDeadline ? { error: 'not run: time budget used up' } : await runReplay();
 
