@@ -52,7 +52,11 @@ export async function launchBrowser(name: BrowserName, timeoutMs = 30_000): Prom
           args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
             '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
         })
-      : await puppeteer.launch({ browser: 'firefox', executablePath, headless: true, timeout: timeoutMs });
+      : await puppeteer.launch({
+          browser: 'firefox', executablePath, headless: true, timeout: timeoutMs,
+          // Lets a context's proxy see loopback targets too (check --browser routes through a relay).
+          extraPrefsFirefox: { 'network.proxy.allow_hijacking_localhost': true },
+        });
   const raw = await browser.version();
   const version = name === 'chromium' ? raw.replace(/^(Headless)?Chrome\//, 'Chromium ') : raw.replace(/^firefox\//i, 'Firefox ');
   return {

@@ -23,4 +23,7 @@ export const COOPERATIVE_CASE_IDS: ReadonlySet<string> = new Set([
   'server.publish.round-trip', 'server.publish.property',
 ]);
 
+/** Real-browser cases, only with `--browser` (not in SERVER_CASES: they need a browser; BROWSER_CASES lists them all). */
+export { browserCases, closeBrowsers, BROWSER_CASES } from './browser.ts';
+
 export const SERVER_AREAS: readonly string[] = [...new Set(SERVER_RUNNABLE_CASES.map((c) => c.area))];

@@ -5,6 +5,8 @@ import type { CaseInfo, RunResult } from '../../conformance/model.ts';
 import { REPORT_FORMATS, render, type ReportFormat } from '../../conformance/report/index.ts';
 import { exitCodeFor, isSelected, runCases, type Selection } from '../../conformance/runner.ts';
 import { UsageError, version, type Command } from '../cli.ts';
+import type { BrowserName } from '../../conformance/browsers.ts';
+import { parseBrowserList } from '../../conformance/server/browser.ts';
 
 export const usage = `Usage: sse-conformance check <url> [options]
 
@@ -28,6 +30,7 @@ Target:
   --last-event-id-param <name>    query parameter the server also accepts for Last-Event-ID
   --no-replay                     declare that the server does not replay (replay cases UNSUPPORTED)
   --expect-status <code>=<url>    declare that <url> answers <code> (repeatable), e.g. 204=https://…/closed
+  --browser <chromium,firefox>    also observe the target through real browsers' EventSource (area browser)
 Selection:
   --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
   --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish
@@ -82,6 +85,7 @@ export interface CheckOptions {
   propertyRuns: number;
   propertyTimeMs: number;
   concurrency: number;
+  browsers: BrowserName[];
 }
 
 function positiveInt(name: string, value: string | undefined, min = 1): number {
@@ -109,7 +113,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
   const o: CheckOptions = {
     headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], ids: [], areas: [], exclude: [],
     list: false, reporters: [], strict: false, seed: Math.floor(Math.random() * 2 ** 31), headerTimeoutMs: 3000, deliveryMs: 1500,
-    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6,
+    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6, browsers: [],
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -172,6 +176,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
       case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
+      case '--browser': try { o.browsers = parseBrowserList(value()); } catch (error) { throw new UsageError(`--browser: ${(error as Error).message}`); } break;
       default: throw new UsageError(`check: unknown option ${flag}`);
     }
   }
@@ -196,12 +201,13 @@ function redactedOptions(o: CheckOptions): Record<string, unknown> {
     publishUrl: o.publishUrl, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs, observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam,
     noReplay: o.noReplay, expectStatus: o.expectStatus, ids: o.ids, areas: o.areas, exclude: o.exclude, baselineFile: o.baselineFile,
     headerTimeoutMs: o.headerTimeoutMs, deliveryMs: o.deliveryMs, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, propertyRuns: o.propertyRuns,
+    browsers: o.browsers,
   };
 }
 
 /** Runs a check with parsed options; returns the result (no output). */
 export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry[] = []): Promise<RunResult> {
-  const [{ SERVER_RUNNABLE_CASES, COOPERATIVE_CASE_IDS }, { ServerContext }] = await Promise.all([
+  const [{ SERVER_RUNNABLE_CASES: base, COOPERATIVE_CASE_IDS, browserCases, closeBrowsers }, { ServerContext }] = await Promise.all([
     import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
   ]);
   const ctx = new ServerContext({
@@ -210,6 +216,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
     observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
     deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns, propertyTimeMs: o.propertyTimeMs,
   }, o.seed);
+  const SERVER_RUNNABLE_CASES = [...base, ...browserCases(o.browsers)];
   // On a stream shared by all cases, publishing cases must not see each other's events out of turn.
   const cases = ctx.channelsTemplated ? SERVER_RUNNABLE_CASES : SERVER_RUNNABLE_CASES.map((c) => (COOPERATIVE_CASE_IDS.has(c.id) && ctx.cooperative ? { ...c, serial: true } : c));
   const selection: Selection = { ids: o.ids, areas: o.areas, exclude: o.exclude };
@@ -218,7 +225,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   return runCases(cases, ctx, {
     mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options: redactedOptions(o),
     selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable,
-  });
+  }).finally(() => closeBrowsers(ctx));
 }
 
 export function loadBaseline(file: string): BaselineEntry[] {
@@ -256,8 +263,8 @@ export const command: Command = {
   async run(args) {
     const o = parseCheckArgs(args);
     if (o.list) {
-      const { SERVER_CASES } = await import('../../conformance/server/cases.ts');
-      process.stdout.write(listCases(SERVER_CASES, { ids: o.ids, areas: o.areas, exclude: o.exclude }));
+      const { SERVER_CASES, browserCases } = await import('../../conformance/server/cases.ts');
+      process.stdout.write(listCases([...SERVER_CASES, ...browserCases(o.browsers)], { ids: o.ids, areas: o.areas, exclude: o.exclude }));
       return 0;
     }
     const baseline = o.baselineFile ? loadBaseline(o.baselineFile) : [];

@@ -1,0 +1,76 @@
+// The relay forwards unchanged, records request headers, and ends event streams cleanly on demand.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type BrowserRelay } from './browser-relay.ts';
+
+let target: http.Server;
+let targetUrl: string;
+let relay: BrowserRelay;
+
+beforeAll(async () => {
+  target = http.createServer((req, res) => {
+    if (req.url === '/stream') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: last-event-id=${req.headers['last-event-id'] ?? ''}\n\n`);
+      return; // stays open
+    }
+    res.writeHead(404, { 'content-type': 'text/plain', 'x-echo': String(req.headers['x-probe'] ?? '') }).end('nope');
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  relay = await startRelay({ headerTimeoutMs: 2000 });
+});
+
+afterAll(async () => {
+  await relay.close();
+  target.closeAllConnections();
+  await new Promise<void>((r) => target.close(() => r()));
+});
+
+/** GET through the relay as a proxy client does (absolute URI); resolves when the response ends. */
+function viaRelay(path: string, headers: Record<string, string>, onData?: (text: string) => void): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const proxy = new URL(relay.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: proxy.hostname, port: proxy.port, path: `${targetUrl}${path}`, headers, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; onData?.(body); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('browser relay', () => {
+  it('forwards requests and responses unchanged and records the request headers', async () => {
+    const r = await viaRelay('/missing', { 'x-probe': 'p1' });
+    expect(r).toMatchObject({ status: 404, body: 'nope' });
+    expect(r.headers['x-echo']).toBe('p1');
+    expect(relay.requests.at(-1)).toMatchObject({ method: 'GET', target: `${targetUrl}/missing`, tunnel: false, status: 404 });
+    expect(relay.requests.at(-1)!.headers['x-probe']).toBe('p1');
+  });
+
+  it('ends an open event stream cleanly when asked, and only event streams', async () => {
+    const ended = new Promise<{ body: string }>((resolve, reject) => {
+      void viaRelay('/stream', { 'last-event-id': '41' }, (body) => {
+        if (body.includes('\n\n')) expect(relay.endStreams()).toBe(1);
+      }).then(resolve, reject);
+    });
+    const r = await ended;
+    expect(r.body).toBe('data: last-event-id=41\n\n');
+    expect(relay.requests.at(-1)!.headers['last-event-id']).toBe('41');
+    expect(relay.endStreams()).toBe(0);
+  });
+
+  it('answers a request that is not an absolute http URL with 400', async () => {
+    const proxy = new URL(relay.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get({ host: proxy.hostname, port: proxy.port, path: '/relative', timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+    });
+    expect(status).toBe(400);
+  });
+});

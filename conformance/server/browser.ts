@@ -1,0 +1,499 @@
+/**
+ * Server cases observed through real browsers (`check <url> --browser chromium,firefox`): the same
+ * target watched by a browser's own EventSource. The page runs at the target's origin (request
+ * interception answers the page URL; the EventSource request reaches the real target untouched),
+ * so the target needs no CORS setup, except in the cross-origin case that exists to test it.
+ * Traffic runs through the harness relay (browser-relay.ts), which lets a case end the browser's
+ * stream to make it reconnect and shows the `Last-Event-ID` header of plain-HTTP requests.
+ *
+ * One browser launch per browser and run, shared by its cases; every case gets a fresh browser
+ * context (no cookies or connections carried over). A missing browser is an ERROR naming the
+ * install step, never a pass.
+ */
+import { BROWSER_NAMES, BrowserUnavailableError, launchBrowser, type BrowserName, type LaunchedBrowser } from '../browsers.ts';
+import type { CaseInfo, CheckResult, Evidence, Measurement } from '../model.ts';
+import { check, type CaseOutcome } from '../runner.ts';
+import { headersEvidence } from './capture-evidence.ts';
+import type { PublishBody, ServerCase, ServerContext } from './context.ts';
+import { openBrowserSession, type BrowserSession, type SessionOptions } from './browser-session.ts';
+import { expectedData } from './publish-session.ts';
+import type { ReadResult } from './stream-reader.ts';
+
+/** Host of the foreign page origin used by the cross-origin case (`.test` is reserved: RFC 6761). */
+export const PROBE_ORIGIN_HOST = 'sse-conformance.test';
+
+/** The page origin of the cross-origin case: same scheme as the target, host {@link PROBE_ORIGIN_HOST}. */
+export function probeOrigin(targetUrl: string): string {
+  return `${new URL(targetUrl).protocol}//${PROBE_ORIGIN_HOST}`;
+}
+
+/** Browsers' reconnection time when the stream sets none (browsers.md: Chromium 3 s, Firefox 5 s). */
+const DEFAULT_RETRY_MS: Record<BrowserName, number> = { chromium: 3000, firefox: 5000 };
+/** Longest `retry` the reconnect case waits out. */
+const MAX_RETRY_WAIT_MS = 20_000;
+
+// ---- one launch per browser and run -------------------------------------------------------------
+
+const launches = new WeakMap<ServerContext, Map<BrowserName, Promise<LaunchedBrowser>>>();
+
+function browserFor(ctx: ServerContext, name: BrowserName): Promise<LaunchedBrowser> {
+  let perRun = launches.get(ctx);
+  if (!perRun) launches.set(ctx, (perRun = new Map()));
+  let launch = perRun.get(name);
+  if (!launch) {
+    launch = launchBrowser(name, 30_000);
+    launch.catch(() => undefined); // the cases report it
+    perRun.set(name, launch);
+  }
+  return launch;
+}
+
+/** Closes the browsers this run launched (call once the run is over). Never rejects. */
+export async function closeBrowsers(ctx: ServerContext): Promise<void> {
+  const perRun = launches.get(ctx);
+  if (!perRun) return;
+  launches.delete(ctx);
+  await Promise.all([...perRun.values()].map(async (p) => {
+    const launched = await p.catch(() => undefined);
+    await launched?.close().catch(() => undefined);
+  }));
+}
+
+// ---- shared plumbing ----------------------------------------------------------------------------
+
+type Session = BrowserSession;
+
+function cookiesOf(ctx: ServerContext): { name: string; value: string }[] {
+  const header = Object.entries(ctx.config.headers).find(([k]) => k.toLowerCase() === 'cookie')?.[1];
+  if (!header) return [];
+  return header.split(';').map((p) => p.trim()).filter((p) => p.includes('=')).map((p) => ({ name: p.slice(0, p.indexOf('=')).trim(), value: p.slice(p.indexOf('=') + 1).trim() }));
+}
+
+/** Launches (once) and opens a session; a browser that cannot run turns into an ERROR outcome. */
+async function withSession(
+  ctx: ServerContext, name: BrowserName, options: Omit<SessionOptions, 'browser' | 'headerTimeoutMs'>, signal: AbortSignal,
+  body: (session: Session, browser: LaunchedBrowser) => Promise<CaseOutcome>,
+): Promise<CaseOutcome> {
+  let browser: LaunchedBrowser;
+  try {
+    browser = await browserFor(ctx, name);
+  } catch (error) {
+    const why = error instanceof BrowserUnavailableError ? error.message : `launching ${name} failed: ${error instanceof Error ? error.message : String(error)}`;
+    return { verdict: 'ERROR', reason: why, checks: [] };
+  }
+  if (signal.aborted) return { verdict: 'ERROR', reason: 'aborted before the browser session started', checks: [] };
+  let session: Session;
+  try {
+    session = await openBrowserSession({ ...options, browser, headerTimeoutMs: ctx.config.headerTimeoutMs });
+  } catch (error) {
+    return { verdict: 'ERROR', reason: `${browser.version}: ${error instanceof Error ? error.message : String(error)}`, checks: [] };
+  }
+  try {
+    const outcome = await body(session, browser);
+    return { ...outcome, evidence: [{ kind: 'text', label: 'browser', text: `${browser.version}; page ${session.pageUrl}` }, ...(outcome.evidence ?? []), pageEvidence(session), requestEvidence(session)] };
+  } finally {
+    await session.close();
+  }
+}
+
+function pageEvidence(session: Session): Evidence {
+  const rows = session.reports.slice(0, 60).map((r) => {
+    switch (r.k) {
+      case 'open': return `+${r.at} ms open (readyState ${r.rs})`;
+      case 'error': return `+${r.at} ms error (readyState ${r.rs}${r.rs === 2 ? ' CLOSED' : r.rs === 0 ? ' CONNECTING' : ''})`;
+      case 'throw': return `+${r.at} ms constructor threw: ${r.message}`;
+      case 'event': return `+${r.at} ms ${JSON.stringify({ type: r.type, data: r.data.length > 120 ? `${r.data.slice(0, 120)}…` : r.data, lastEventId: r.lastEventId })}`;
+    }
+  });
+  if (session.reports.length > 60) rows.push(`… ${session.reports.length - 60} more`);
+  return { kind: 'events', label: 'what the browser reported (page EventSource)', text: rows.join('\n') || '(nothing)' };
+}
+
+function requestEvidence(session: Session): Evidence {
+  const rows = session.streamRequests.map((r, i) => {
+    const leid = session.lastEventIdHeader(i);
+    return `+${r.at} ms GET ${session.options.page.streamUrl} -> ${r.status ?? '(no response seen)'}; Last-Event-ID: ${leid === null ? '(not observable)' : leid === undefined ? '(none)' : JSON.stringify(leid)}`;
+  });
+  return { kind: 'requests', label: 'the browser\'s stream requests', text: rows.join('\n') || '(none)' };
+}
+
+function opened(s: Session): boolean {
+  return s.reports.some((r) => r.k === 'open');
+}
+
+function failed(s: Session): boolean {
+  return s.reports.some((r) => (r.k === 'error' && r.rs === 2) || r.k === 'throw');
+}
+
+/** The outcome when the browser did not open the stream, or undefined when it did. */
+function notOpened(ctx: ServerContext, s: Session, wire: ReadResult | undefined): CaseOutcome | undefined {
+  if (opened(s)) return undefined;
+  const status = s.streamRequests[0]?.status ?? wire?.status;
+  const evidence = wire ? [headersEvidence(wire, 'the same URL read by the harness')] : [];
+  const credentialsOnlyInHeaders = Boolean(ctx.config.headers['authorization']) && (status === 401 || status === 403);
+  if (credentialsOnlyInHeaders) {
+    return { verdict: 'UNSUPPORTED', reason: `the stream needs the Authorization header (--bearer/-H), which a browser's EventSource cannot send (the browser got HTTP ${status}); use cookie or query-parameter credentials`, checks: [], evidence };
+  }
+  const what = failed(s) ? 'the browser failed the connection (error with readyState CLOSED)' : `the browser did not open the stream within ${ctx.config.headerTimeoutMs + 2000} ms`;
+  const wireText = wire ? `; the harness read HTTP ${wire.status || wire.end} ${wire.headers['content-type'] ?? '(no Content-Type)'}` : '';
+  return {
+    checks: [check('browser-opened', 'FAIL', ['SRV-STATUS-200', 'SRV-CONTENT-TYPE'], 'the browser opens the stream (open event, readyState OPEN): HTTP 200 with Content-Type text/event-stream', `${what}; its request got ${status ?? 'no response'}${wireText}`)],
+    evidence,
+  };
+}
+
+function waitOpenOrFail(ctx: ServerContext, s: Session, signal: AbortSignal): Promise<boolean> {
+  return s.waitFor(() => opened(s) || failed(s), ctx.config.headerTimeoutMs + 2000, signal);
+}
+
+function linked(signal: AbortSignal): AbortController {
+  const c = new AbortController();
+  if (signal.aborted) c.abort();
+  else signal.addEventListener('abort', () => c.abort(), { once: true });
+  return c;
+}
+
+interface Seen { readonly type: string; readonly data: string; readonly lastEventId: string }
+
+function show(e: Seen | undefined): string {
+  return e ? JSON.stringify({ type: e.type, data: e.data.length > 60 ? `${e.data.slice(0, 60)}…` : e.data, id: e.lastEventId }) : 'nothing';
+}
+
+function same(a: Seen, b: Seen): boolean {
+  return a.type === b.type && a.data === b.data && a.lastEventId === b.lastEventId;
+}
+
+/** Events that set a new last event ID, keyed by it: the only events two live connections can pair up. */
+function byId(events: readonly Seen[]): Map<string, Seen> {
+  const out = new Map<string, Seen>();
+  let last = '';
+  for (const e of events) {
+    if (e.lastEventId !== last && e.lastEventId !== '') out.set(e.lastEventId, e);
+    last = e.lastEventId;
+  }
+  return out;
+}
+
+// ---- dispatch matches wire ----------------------------------------------------------------------
+
+const SAMPLE_DATA = ['hello', 'line one\nline two', ' leading space and ünïcödé ✓', '', 'last'];
+
+async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal: AbortSignal): Promise<CaseOutcome> {
+  const channel = ctx.channel(`browser-${name}`);
+  const url = ctx.streamUrl(channel);
+  const type = `ssec-browser-${ctx.nonce}`;
+  const cooperative = ctx.cooperative;
+  const samples: PublishBody[] = SAMPLE_DATA.map((data) => ({ event: type, data }));
+  // `data:` with an empty value still dispatches (data ""): only an event without any data line is skipped.
+  const expected = SAMPLE_DATA.map(expectedData);
+  let types = [type];
+  if (!cooperative) types = [...new Set((await ctx.primary()).result.events.map((e) => e.type))];
+  const harness = linked(signal);
+  let headersSeen!: (status: number) => void;
+  const headers = new Promise<number>((resolve) => { headersSeen = resolve; });
+  const windowMs = cooperative ? ctx.config.headerTimeoutMs + 6000 + 2 * ctx.config.deliveryMs : ctx.config.headerTimeoutMs + ctx.config.observeMs + 4000;
+  const read = ctx.read({
+    url,
+    totalTimeMs: windowMs,
+    onHeaders: ({ status }) => headersSeen(status),
+    stopWhen: cooperative ? (p) => p.events.filter((e) => e.type === type).length >= expected.length : undefined,
+  }, harness.signal);
+  void read.then((r) => headersSeen(r.status));
+  try {
+    return await withSession(ctx, name, { pageOrigin: new URL(url).origin, page: { streamUrl: url, withCredentials: false, types }, cookies: cookiesOf(ctx) }, signal, async (s) => {
+      await waitOpenOrFail(ctx, s, signal);
+      if (!opened(s)) {
+        harness.abort();
+        return notOpened(ctx, s, await read)!;
+      }
+      const checks: CheckResult[] = [check('browser-opened', 'PASS', ['SRV-STATUS-200', 'SRV-CONTENT-TYPE'], 'the browser opens the stream', `open event, readyState ${(s.reports.find((r) => r.k === 'open') as { rs: number }).rs}`)];
+      if (cooperative) {
+        await Promise.race([headers, s.pause(ctx.config.headerTimeoutMs, signal)]);
+        for (const body of samples) {
+          const o = await ctx.publish(channel, body, signal);
+          if (!o.ok) { harness.abort(); return { verdict: 'ERROR', reason: `publish failed: ${o.detail}`, checks: [], evidence: [headersEvidence(await read)] }; }
+        }
+        const browserTagged = () => s.events().filter((e) => e.type === type);
+        await s.waitFor(() => browserTagged().length >= expected.length, 2 * ctx.config.deliveryMs + 1000, signal);
+        await s.pause(100, signal); // anything extra (a duplicate) would show now
+      } else {
+        await s.pause(ctx.config.observeMs, signal);
+      }
+      harness.abort();
+      const wire = await read;
+      const evidence: Evidence[] = [headersEvidence(wire, 'the same URL read by the harness (independent connection)')];
+      const browserEvents: Seen[] = s.events().filter((e) => !cooperative || e.type === type);
+      const wireEvents: Seen[] = wire.events.filter((e) => !cooperative || e.type === type);
+      evidence.push({ kind: 'events', label: 'events the harness parsed from the wire', text: wireEvents.slice(0, 30).map(show).join('\n') || '(none)' });
+      if (cooperative) {
+        const diff = browserEvents.findIndex((b, i) => !wireEvents[i] || !same(b, wireEvents[i]!));
+        const ok = diff < 0 && browserEvents.length === wireEvents.length;
+        const at = diff < 0 ? Math.min(browserEvents.length, wireEvents.length) : diff;
+        checks.push(check('same-events', ok ? 'PASS' : 'FAIL', ['DISPATCH-IN-ORDER', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE'],
+          `the browser dispatches exactly the events the harness parsed from the wire (${wireEvents.length})`,
+          ok ? `${browserEvents.length} identical events` : `event #${at + 1}: browser ${show(browserEvents[at])}, wire ${show(wireEvents[at])} (browser ${browserEvents.length}, wire ${wireEvents.length})`));
+        const got = browserEvents.map((e) => e.data);
+        const dataOk = got.length === expected.length && got.every((d, i) => d === expected[i]);
+        checks.push(check('published-data', dataOk ? 'PASS' : 'FAIL', ['SRV-DATA-MULTILINE', 'SRV-UTF8', 'SRV-EVENT-TERMINATOR'],
+          `the browser receives the ${expected.length} published payloads as published: ${expected.map((d) => JSON.stringify(d)).join(', ')}`,
+          got.length ? got.map((d) => JSON.stringify(d)).join(', ') : 'no events'));
+      } else {
+        const b = byId(browserEvents);
+        const w = byId(wireEvents);
+        const common = [...b.keys()].filter((id) => w.has(id));
+        const mismatch = common.find((id) => !same(b.get(id)!, w.get(id)!));
+        if (!common.length) {
+          checks.push(check('same-events', 'INFO', ['DISPATCH-IN-ORDER'], 'events both connections saw (paired by id) are identical',
+            `no event with an id was seen by both the browser (${browserEvents.length} events) and the harness (${wireEvents.length}) in the ${ctx.config.observeMs} ms window: a live stream differs per connection, so nothing is compared (cooperative mode, --publish, makes this exact)`));
+        } else {
+          checks.push(check('same-events', mismatch === undefined ? 'PASS' : 'FAIL', ['DISPATCH-IN-ORDER', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE'], 'events both connections saw (paired by id) are identical',
+            mismatch === undefined ? `${common.length} events with ids seen by both are identical (events seen by only one connection are not compared)` : `id ${JSON.stringify(mismatch)}: browser ${show(b.get(mismatch))}, wire ${show(w.get(mismatch))}`));
+        }
+      }
+      return { checks, evidence };
+    });
+  } finally {
+    harness.abort();
+    await read;
+  }
+}
+
+// ---- reconnect and replay -----------------------------------------------------------------------
+
+async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: AbortSignal): Promise<CaseOutcome> {
+  if (ctx.config.noReplay) return { verdict: 'UNSUPPORTED', reason: 'declared: the server does not replay (--no-replay)', checks: [] };
+  const primary = await ctx.primary();
+  const declaredRetry = primary.result.retries.at(-1);
+  const retryMs = declaredRetry ?? DEFAULT_RETRY_MS[name];
+  if (retryMs > MAX_RETRY_WAIT_MS) return { verdict: 'UNSUPPORTED', reason: `the stream sets retry: ${retryMs} ms, longer than the harness waits for a reconnect (${MAX_RETRY_WAIT_MS} ms)`, checks: [] };
+  const reconnectWaitMs = retryMs + ctx.config.headerTimeoutMs + 2000;
+  const channel = ctx.channel(`browser-replay-${name}`);
+  const url = ctx.streamUrl(channel);
+  const type = `ssec-browser-replay-${ctx.nonce}`;
+  const cooperative = ctx.cooperative;
+  const types = cooperative ? [type] : [...new Set(primary.result.events.map((e) => e.type))];
+  return withSession(ctx, name, { pageOrigin: new URL(url).origin, page: { streamUrl: url, withCredentials: false, types }, cookies: cookiesOf(ctx) }, signal, async (s) => {
+    await waitOpenOrFail(ctx, s, signal);
+    const no = notOpened(ctx, s, undefined);
+    if (no) return no;
+    const tagged = (from = 0) => s.events().slice(from).filter((e) => !cooperative || e.type === type);
+    if (cooperative) {
+      for (const data of ['a', 'b']) {
+        const o = await ctx.publish(channel, { event: type, data }, signal);
+        if (!o.ok) return { verdict: 'ERROR', reason: `publish failed: ${o.detail}`, checks: [] };
+      }
+      if (!(await s.waitFor(() => tagged().length >= 2, 2 * ctx.config.deliveryMs + 1000, signal))) {
+        return { verdict: 'ERROR', reason: `the browser received ${tagged().length} of the 2 published events`, checks: [] };
+      }
+    } else if (!(await s.waitFor(() => tagged().some((e) => e.lastEventId !== ''), ctx.config.observeMs, signal))) {
+      return { verdict: 'UNSUPPORTED', reason: `the browser saw no event with an id in ${ctx.config.observeMs} ms: nothing to resume from`, checks: [] };
+    }
+    const lastId = tagged().at(-1)!.lastEventId;
+    if (!lastId) return { verdict: 'UNSUPPORTED', reason: 'the events carry no ids: a browser has nothing to resume from', checks: [] };
+    const seenBefore = tagged();
+    const cutIndex = s.events().length;
+    const cutAt = s.now();
+    const ended = s.endStreams();
+    if (ended === 0) return { verdict: 'ERROR', reason: 'the harness relay carried no open stream to end (the browser did not use the relay)', checks: [] };
+    if (cooperative) {
+      // Published while the browser is away (it waits `retry` before reconnecting).
+      for (const data of ['c', 'd']) {
+        const o = await ctx.publish(channel, { event: type, data }, signal);
+        if (!o.ok) return { verdict: 'ERROR', reason: `publish while disconnected failed: ${o.detail}`, checks: [] };
+      }
+    }
+    const reconnected = await s.waitFor(() => s.streamRequests.length >= 2 && s.reports.slice(cutIndex).some((r) => r.k === 'open' || (r.k === 'error' && r.rs === 2)), reconnectWaitMs, signal);
+    const measurements: Measurement[] = [];
+    const second = s.streamRequests[1];
+    if (second) measurements.push({ name: 'reconnect-delay', value: second.at - cutAt, unit: 'ms' });
+    if (!reconnected) {
+      return { verdict: 'ERROR', reason: `the browser did not reconnect within ${reconnectWaitMs} ms after its stream ended (retry ${declaredRetry ?? `not set; ${name} default ${retryMs}`} ms)`, checks: [], measurements };
+    }
+    const checks: CheckResult[] = [];
+    const header = s.lastEventIdHeader(1);
+    checks.push(check('last-event-id-sent', header === null ? 'INFO' : header === lastId ? 'PASS' : 'FAIL', ['LAST-EVENT-ID-HEADER'],
+      `the browser's reconnect request carries Last-Event-ID: ${JSON.stringify(lastId)}`,
+      header === null ? 'not observable (HTTPS through a tunnel, and Chromium\'s interception does not show the header)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)));
+    if (!opened(s) || !s.reports.slice(cutIndex).some((r) => r.k === 'open')) {
+      checks.push(check('reconnect-served', 'FAIL', ['SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-SAME-REQUEST'], 'the reconnect request is served a stream (HTTP 200)', `HTTP ${second?.status ?? '(no response)'}: the browser failed the connection`));
+      return { checks, measurements };
+    }
+    if (cooperative) {
+      const o = await ctx.publish(channel, { event: type, data: 'e' }, signal);
+      if (!o.ok) return { verdict: 'ERROR', reason: `publish after the reconnect failed: ${o.detail}`, checks: [], measurements };
+      await s.waitFor(() => tagged(cutIndex).some((e) => e.data === 'e'), 2 * ctx.config.deliveryMs + 1000, signal);
+      await s.pause(100, signal);
+      const after = tagged(cutIndex).map((e) => e.data);
+      const ok = after.join(',') === 'c,d,e';
+      const dup = after.filter((d) => d === 'a' || d === 'b');
+      checks.push(check('resumes-exactly', ok ? 'PASS' : 'FAIL', ['SRV-LAST-EVENT-ID-RESUME'],
+        `after reconnecting with Last-Event-ID ${JSON.stringify(lastId)} the browser receives c, d (published while it was away) and e, once each`,
+        `${after.length ? after.join(', ') : 'nothing'}${dup.length ? ` (${dup.join(', ')} already received before the reconnect)` : ''}`));
+    } else {
+      await s.pause(ctx.config.observeMs, signal);
+      const before = byId(seenBefore);
+      const again = [...byId(tagged(cutIndex)).keys()].filter((id) => before.has(id));
+      checks.push(check('no-duplicates', again.length ? 'FAIL' : 'PASS', ['SRV-LAST-EVENT-ID-RESUME'],
+        `no event the browser received before the reconnect (ids up to ${JSON.stringify(lastId)}) is sent again`,
+        again.length ? `ids sent again: ${again.slice(0, 5).map((i) => JSON.stringify(i)).join(', ')}` : `${tagged(cutIndex).length} events after the reconnect, none repeated (gaps cannot be judged on a live stream without --publish)`));
+    }
+    return { checks, measurements };
+  });
+}
+
+// ---- 401 stops the browser ----------------------------------------------------------------------
+
+/** How long the 401 case keeps watching for a further request after the browser gave up. */
+const STOP_WATCH_MS = 1500;
+
+async function unauthorizedStops(ctx: ServerContext, name: BrowserName, signal: AbortSignal): Promise<CaseOutcome> {
+  const url = ctx.config.protectedUrl;
+  if (!url) return { verdict: 'UNSUPPORTED', reason: 'no protected URL declared (--protected-url)', checks: [] };
+  return withSession(ctx, name, { pageOrigin: new URL(url).origin, page: { streamUrl: url, withCredentials: false, types: [] } }, signal, async (s) => {
+    await waitOpenOrFail(ctx, s, signal);
+    await s.pause(STOP_WATCH_MS, signal);
+    const status = s.streamRequests[0]?.status;
+    const checks: CheckResult[] = [];
+    if (opened(s)) {
+      checks.push(check('refused', 'FAIL', ['SRV-AUTH-REJECT'], 'the protected stream is refused (401/403) to a browser without credentials',
+        `the browser opened it (HTTP ${status ?? '?'}) and received ${s.events().length} events without credentials`, true));
+      return { checks };
+    }
+    checks.push(check('refused', status === 401 || status === 403 ? 'PASS' : status === undefined ? 'INFO' : 'NON_STRICT', ['SRV-AUTH-REJECT'], 'HTTP 401 or 403 to a browser without credentials',
+      status === undefined ? 'the response status was not observable' : `HTTP ${status}`));
+    const error = s.reports.find((r) => r.k === 'error');
+    const requests = s.streamRequests.length;
+    const stopped = failed(s) && requests === 1;
+    checks.push(check('browser-stopped', stopped ? 'PASS' : 'FAIL', ['RESP-STATUS-NON-200-FAILS'],
+      `the browser fails the connection: error with readyState CLOSED, and no further request within ${STOP_WATCH_MS} ms`,
+      `${error ? `error with readyState ${(error as { rs: number }).rs}` : 'no error event'}; ${requests} request(s)${error && (error as { rs: number }).rs === 0 ? ' (the browser is reconnecting: the refusal was not a non-200 HTTP response)' : ''}`));
+    return { checks };
+  });
+}
+
+// ---- cross-origin with credentials --------------------------------------------------------------
+
+async function corsHeaders(ctx: ServerContext, url: string, origin: string, signal: AbortSignal): Promise<ReadResult> {
+  return ctx.read({ url, headers: { origin }, totalTimeMs: ctx.config.headerTimeoutMs + 500, bodyTimeMs: 150 }, signal);
+}
+
+async function crossOriginCredentials(ctx: ServerContext, name: BrowserName, signal: AbortSignal): Promise<CaseOutcome> {
+  const channel = ctx.channel(`browser-cors-${name}`);
+  const url = ctx.streamUrl(channel);
+  const origin = probeOrigin(url);
+  const targetOrigin = new URL(url).origin;
+  const probe = await corsHeaders(ctx, url, origin, signal);
+  const acao = probe.headers['access-control-allow-origin'];
+  const acac = probe.headers['access-control-allow-credentials'];
+  const wireEvidence = headersEvidence(probe, `the harness's request with Origin: ${origin}`);
+  if (probe.status !== 200) return { verdict: 'ERROR', reason: `the stream URL answered HTTP ${probe.status || probe.end} to a request with Origin: ${origin}`, checks: [], evidence: [wireEvidence] };
+  if (acao === undefined) {
+    return { verdict: 'UNSUPPORTED', reason: `no Access-Control-Allow-Origin for Origin ${origin}: the target does not offer cross-origin use to it (allow ${origin} with credentials in the target's CORS setup to run this case)`, checks: [], evidence: [wireEvidence] };
+  }
+  const credentialed = acao === origin && acac === 'true';
+  const type = `ssec-browser-cors-${ctx.nonce}`;
+  const types = ctx.cooperative ? [type] : [...new Set((await ctx.primary()).result.events.map((e) => e.type))];
+  return withSession(ctx, name, { pageOrigin: origin, page: { streamUrl: url, withCredentials: true, types }, cookies: cookiesOf(ctx) }, signal, async (s) => {
+    await waitOpenOrFail(ctx, s, signal);
+    const checks: CheckResult[] = [];
+    const evidence: Evidence[] = [wireEvidence];
+    if (!credentialed) {
+      const why = acao === '*' ? 'Access-Control-Allow-Origin: * (any origin, but never with credentials)' : acao !== origin ? `Access-Control-Allow-Origin: ${acao} (not ${origin})` : `no Access-Control-Allow-Credentials: true`;
+      // The browser must refuse the credentialed response (CORS-FAILURE-FAILS); what the target offers is its choice.
+      checks.push(check('browser-refused', failed(s) && !opened(s) ? 'PASS' : 'INFO', ['CORS-FAILURE-FAILS', 'CORS-CREDENTIALS'], 'a credentialed cross-origin EventSource fails against these CORS headers', opened(s) ? 'the browser opened it anyway' : 'error with readyState CLOSED'));
+      return { verdict: 'UNSUPPORTED', reason: `the target does not allow credentialed cross-origin use from ${origin}: ${why}`, checks, evidence };
+    }
+    if (!opened(s)) {
+      checks.push(check('cors-credentials', 'FAIL', ['SRV-CORS', 'CORS-CREDENTIALS'], `a page at ${origin} opens the stream with withCredentials (the harness saw Access-Control-Allow-Origin: ${origin} and Access-Control-Allow-Credentials: true)`,
+        failed(s) ? `the browser failed the connection (HTTP ${s.streamRequests[0]?.status ?? '?'})` : 'no open event'));
+      return { checks, evidence };
+    }
+    checks.push(check('cors-credentials', 'PASS', ['SRV-CORS', 'CORS-CREDENTIALS'], `a page at ${origin} opens the stream with withCredentials`, 'open event'));
+    if (ctx.cooperative) {
+      const o = await ctx.publish(channel, { event: type, data: 'cross-origin' }, signal);
+      if (!o.ok) return { verdict: 'ERROR', reason: `publish failed: ${o.detail}`, checks, evidence };
+      await s.waitFor(() => s.events().some((e) => e.type === type), 2 * ctx.config.deliveryMs + 1000, signal);
+      const got = s.events().find((e) => e.type === type);
+      checks.push(check('event-delivered', got?.data === 'cross-origin' && got.origin === targetOrigin ? 'PASS' : 'FAIL', ['SRV-CORS', 'REDIRECT-ORIGIN-UPDATE'],
+        `the published event reaches the cross-origin page with MessageEvent.origin ${targetOrigin}`, got ? `data ${JSON.stringify(got.data)}, origin ${JSON.stringify(got.origin)}` : 'not received'));
+    }
+    // An origin this run made up must not be let in with credentials: that would be reflecting any origin.
+    const other = `http://ssec-${ctx.nonce}.invalid`;
+    const echo = await corsHeaders(ctx, url, other, signal);
+    const reflects = echo.headers['access-control-allow-origin'] === other && echo.headers['access-control-allow-credentials'] === 'true';
+    evidence.push(headersEvidence(echo, `the harness's request with Origin: ${other}`));
+    checks.push(check('no-reflection', reflects ? 'NON_STRICT' : 'PASS', ['SRV-CORS'], `an arbitrary origin (${other}) is not granted credentialed access`,
+      reflects ? 'Access-Control-Allow-Origin echoes it with Access-Control-Allow-Credentials: true: any site can read this stream with the user\'s cookies' : `Access-Control-Allow-Origin: ${echo.headers['access-control-allow-origin'] ?? '(none)'}`, reflects));
+    return { checks, evidence };
+  });
+}
+
+// ---- the catalog --------------------------------------------------------------------------------
+
+const TITLE: Record<BrowserName, string> = { chromium: 'Chromium', firefox: 'Firefox' };
+
+/** The browser cases for the given browsers, in report order. Case IDs are stable. */
+export function browserCases(names: readonly BrowserName[]): ServerCase[] {
+  return names.flatMap((name): ServerCase[] => [
+    {
+      id: `server.browser.${name}.dispatch-matches-wire`,
+      title: `${TITLE[name]}'s EventSource dispatches what the harness reads on the wire`,
+      area: 'browser',
+      requirementIds: ['SRV-STATUS-200', 'SRV-CONTENT-TYPE', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE', 'SRV-UTF8', 'DISPATCH-IN-ORDER'],
+      description: `A page at the target's origin opens an EventSource in ${TITLE[name]} while the harness reads the same URL on its own connection. Cooperative: 5 events are published (multi-line, non-ASCII, empty data). Black-box: both watch for --observe ms.`,
+      expectation: 'The browser opens the stream; it dispatches exactly the events the harness parsed (cooperative: the published payloads, in order). Black-box compares only events with ids both connections saw; none in common is INFO.',
+      serial: true,
+      timeoutMs: 45_000,
+      run: (ctx, signal) => dispatchMatchesWire(ctx, name, signal),
+    },
+    {
+      id: `server.browser.${name}.reconnect-replay`,
+      title: `${TITLE[name]} reconnects with Last-Event-ID and the server's replay reaches it`,
+      area: 'browser',
+      requirementIds: ['LAST-EVENT-ID-HEADER', 'SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-ON-EOF'],
+      description: `The browser receives a and b; the harness relay ends its stream; c and d are published while it waits \`retry\`; after it reconnects, e is published. Black-box: end the stream after the first event with an id and watch for --observe ms.`,
+      expectation: 'The reconnect request carries Last-Event-ID = the id of b (seen on the wire for plain HTTP; INFO when not observable) and the browser receives exactly c, d, e (black-box: no event it already had).',
+      serial: true,
+      timeoutMs: 45_000,
+      run: (ctx, signal) => reconnectReplay(ctx, name, signal),
+    },
+    {
+      id: `server.browser.${name}.401-stops`,
+      title: `A refusal without credentials stops ${TITLE[name]}'s EventSource`,
+      area: 'browser',
+      requirementIds: ['SRV-AUTH-REJECT', 'RESP-STATUS-NON-200-FAILS'],
+      description: `A page at the protected URL's origin opens an EventSource to it without credentials; the harness counts the browser's requests.`,
+      expectation: `401 (or 403); the browser fires error with readyState CLOSED and makes no further request for ${STOP_WATCH_MS} ms. The browser opening the stream is a FAIL and a security finding.`,
+      serial: true,
+      timeoutMs: 30_000,
+      run: (ctx, signal) => unauthorizedStops(ctx, name, signal),
+    },
+    {
+      id: `server.browser.${name}.cross-origin-credentials`,
+      title: `A page on another origin reads the stream in ${TITLE[name]} with withCredentials`,
+      area: 'browser',
+      requirementIds: ['SRV-CORS', 'CORS-CREDENTIALS', 'CORS-FAILURE-FAILS'],
+      description: `A page at ${'<scheme>'}://${PROBE_ORIGIN_HOST} (served by interception) opens new EventSource(url, {withCredentials: true}); cooperative: one event is published.`,
+      expectation: `When the target grants that origin credentialed access (exact Access-Control-Allow-Origin plus Access-Control-Allow-Credentials: true), the browser opens the stream and gets the event; an arbitrary origin is not granted the same (NON_STRICT, security). A target that does not grant it is UNSUPPORTED.`,
+      serial: true,
+      timeoutMs: 30_000,
+      run: (ctx, signal) => crossOriginCredentials(ctx, name, signal),
+    },
+  ]);
+}
+
+/** Static descriptions of every browser case (all browsers), for listing and coverage. */
+export const BROWSER_CASES: readonly CaseInfo[] = browserCases(BROWSER_NAMES).map(({ id, title, area, requirementIds, description, expectation }) => ({ id, title, area, requirementIds, description, expectation }));
+
+/** Parses `--browser chromium,firefox`. Throws with the known names on anything else. */
+export function parseBrowserList(value: string): BrowserName[] {
+  const out: BrowserName[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (!name) continue;
+    if (!(BROWSER_NAMES as readonly string[]).includes(name)) throw new Error(`unknown browser ${JSON.stringify(raw.trim())} (use ${BROWSER_NAMES.join(', ')})`);
+    if (!out.includes(name as BrowserName)) out.push(name as BrowserName);
+  }
+  if (!out.length) throw new Error(`no browser named (use ${BROWSER_NAMES.join(', ')})`);
+  return out;
+}
