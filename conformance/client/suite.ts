@@ -1,0 +1,97 @@
+/**
+ * The client suite as runnable cases for the shared runner (conformance/runner.ts): selection,
+ * the serial pool for timing scenarios, per-case and whole-run limits, baselines and the summary
+ * are the same as for `check`; each case plays one scenario against the driver's client.
+ */
+import type { BaselineEntry } from '../baseline.ts';
+import type { CaseInfo, CaseResult, RunResult } from '../model.ts';
+import { runCases, type RunnableCase, type Selection } from '../runner.ts';
+import type { PlaybackServer } from '../../reference/server/playback.ts';
+import type { ClientDriver } from './driver.ts';
+import { PROPERTY_SCENARIO_ID, runPropertyScenario } from './property.ts';
+import { runScenario } from './run.ts';
+import type { Scenario } from './scenario.ts';
+
+export interface ClientContext {
+  readonly driver: ClientDriver;
+  readonly server: PlaybackServer;
+  readonly epsilonMs: number;
+  readonly timeoutMultiplier: number;
+}
+
+export interface PropertySettings {
+  readonly seed: number;
+  readonly numRuns: number;
+  readonly shrinkBudgetMs: number;
+}
+
+function outcomeOf(result: CaseResult) {
+  return { verdict: result.verdict, reason: result.reason, checks: result.checks, evidence: result.evidence, measurements: result.measurements };
+}
+
+export const PROPERTY_CASE_INFO: CaseInfo = {
+  id: PROPERTY_SCENARIO_ID,
+  title: 'Generated event sequences over generated chunkings (fast-check)',
+  area: 'parse',
+  requirementIds: ['PARSE-CHUNK-INVARIANCE', 'PARSE-CRLF-SPLIT-CHUNK', 'PARSE-STREAMING-DECODE', 'PARSE-MIXED-LINE-ENDS', 'FIELD-ID-PERSISTS', 'FIELD-ID-EMPTY-RESETS', 'DISPATCH-IN-ORDER'],
+  description: 'fast-check generates event sequences and chunkings (seeded, bounded); the playback server delivers them.',
+  expectation: 'The client shows exactly the events the generating model predicts; a failure is shrunk to a small counterexample.',
+};
+
+/** Every scenario as a runnable case (plus the generated one when `property` is given). */
+export function clientCases(scenarios: readonly Scenario[], property?: PropertySettings): RunnableCase<ClientContext>[] {
+  const cases: RunnableCase<ClientContext>[] = scenarios.map((s) => ({
+    id: s.id,
+    title: s.title,
+    area: s.area,
+    requirementIds: s.requirementIds,
+    description: s.description,
+    expectation: s.expectation,
+    serial: Boolean(s.timing),
+    // The scenario enforces its own window; this outer limit only catches a stuck driver.
+    timeoutMs: (s.timeoutMs ?? 5000) * 2 + 15_000,
+    run: async (ctx) => outcomeOf(await runScenario(s, ctx.driver, ctx.server, ctx.epsilonMs, ctx.timeoutMultiplier)),
+  }));
+  if (property) {
+    cases.push({
+      ...PROPERTY_CASE_INFO,
+      timeoutMs: property.numRuns * 10_000 + property.shrinkBudgetMs + 15_000,
+      run: async (ctx) => outcomeOf(await runPropertyScenario(ctx.driver, ctx.server, { seed: property.seed, numRuns: property.numRuns, shrinkBudgetMs: property.shrinkBudgetMs })),
+    });
+  }
+  return cases;
+}
+
+export interface ClientSuiteOptions {
+  readonly context: ClientContext;
+  readonly scenarios: readonly Scenario[];
+  readonly property?: PropertySettings | undefined;
+  readonly target: RunResult['target'];
+  readonly harnessVersion: string;
+  readonly seed: number;
+  readonly strict: boolean;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly selection?: Selection | undefined;
+  readonly baseline?: readonly BaselineEntry[] | undefined;
+  readonly concurrency?: number | undefined;
+  readonly runTimeoutMs?: number | undefined;
+  readonly onCaseDone?: ((result: CaseResult) => void) | undefined;
+}
+
+/** Runs the client suite against one driver and returns the canonical RunResult (mode `client`). */
+export function runClientSuite(o: ClientSuiteOptions): Promise<RunResult> {
+  return runCases(clientCases(o.scenarios, o.property), o.context, {
+    mode: 'client',
+    target: o.target,
+    harnessVersion: o.harnessVersion,
+    seed: o.seed,
+    strict: o.strict,
+    options: o.options,
+    selection: o.selection,
+    baseline: o.baseline,
+    concurrency: o.concurrency ?? o.context.driver.parallel,
+    caseTimeoutMs: 60_000,
+    runTimeoutMs: o.runTimeoutMs ?? 600_000,
+    onCaseDone: o.onCaseDone,
+  });
+}
