@@ -33,8 +33,10 @@ export interface VectorResult {
 export interface AdapterRunOptions {
   /** Shell command line that starts the adapter (run with `sh -c`). */
   readonly command: string;
-  /** Per-vector time limit, process start-up included. */
+  /** Per-vector time limit for an answer. */
   readonly timeoutMs: number;
+  /** Extra time for the first answer of a freshly started adapter process (start-up is not the parser's time). */
+  readonly startupTimeoutMs: number;
   /** One adapter process per vector instead of one long-lived process. */
   readonly perVector: boolean;
   readonly cwd?: string | undefined;
@@ -130,6 +132,8 @@ class AdapterProcess {
   private partial = '';
   private stderrTail = '';
   private exitReason: string | undefined;
+  /** Resolves when stdout and stderr have closed (all output delivered). */
+  private readonly outputClosed: Promise<void>;
   private wake: (() => void) | undefined;
 
   constructor(command: string, cwd: string | undefined) {
@@ -151,6 +155,7 @@ class AdapterProcess {
       this.exitReason ??= `adapter could not be started: ${error.message}`;
       this.wake?.();
     });
+    this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.child.on('exit', (code, signal) => {
       this.exitReason ??= signal ? `adapter was killed by ${signal}` : `adapter exited with code ${String(code)}`;
       this.wake?.();
@@ -172,8 +177,9 @@ class AdapterProcess {
       const line = this.lines.shift();
       if (line !== undefined) return { line };
       if (this.exitReason !== undefined) {
-        // Output written just before exit is still delivered; give the pipe a moment.
-        await new Promise((r) => setTimeout(r, 20));
+        // Output written just before exit may still be in the pipe: wait for the streams to close
+        // (bounded, in case a grandchild keeps them open).
+        await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 500))]);
         const late = this.lines.shift();
         if (late !== undefined) return { line: late };
         if (this.partial !== '') {
@@ -246,10 +252,12 @@ export async function runVectorsThroughAdapter(vectors: readonly Vector[], optio
         continue;
       }
       const started = Date.now();
+      const fresh = adapter === undefined;
       adapter ??= new AdapterProcess(options.command, options.cwd);
       const current = adapter;
       current.send(adapterRequest(vector));
-      const waited = await current.nextLine(options.timeoutMs);
+      const limit = options.timeoutMs + (fresh ? options.startupTimeoutMs : 0);
+      const waited = await current.nextLine(limit);
       const durationMs = Date.now() - started;
       let result: VectorResult;
       let healthy = false;
@@ -268,7 +276,7 @@ export async function runVectorsThroughAdapter(vectors: readonly Vector[], optio
       } else if ('exited' in waited) {
         result = { id: vector.id, requirements: vector.requirements, verdict: 'ERROR', problems: [withStderr(`${waited.exited} before answering`, current)], durationMs };
       } else {
-        result = { id: vector.id, requirements: vector.requirements, verdict: 'TIMEOUT', problems: [withStderr(`no answer within ${options.timeoutMs} ms`, current)], durationMs };
+        result = { id: vector.id, requirements: vector.requirements, verdict: 'TIMEOUT', problems: [withStderr(`no answer within ${limit} ms${fresh ? ` (${options.timeoutMs} ms + ${options.startupTimeoutMs} ms start-up allowance)` : ''}`, current)], durationMs };
       }
       record(result);
       if (healthy) {

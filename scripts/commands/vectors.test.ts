@@ -63,6 +63,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'wrong-id.mjs'), oracle('process.stdout.write(JSON.stringify({ id: "other", events: [], retries: [], lastEventId: "" }) + "\\n"); continue;'));
   writeFileSync(join(dir, 'bad-shape.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: "nope", lastEventId: "" }) + "\\n"); continue;'));
   writeFileSync(join(dir, 'refuses.mjs'), oracle('process.stdout.write(JSON.stringify({ id, error: "binary input not supported" }) + "\\n"); continue;'));
+  writeFileSync(join(dir, 'answer-and-exit.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: v.events, retries: v.retries, retry: v.retry, lastEventId: v.lastEventId }) + "\\n"); process.exit(0);'));
   writeFileSync(join(dir, 'wrong.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: [], retries: [7], lastEventId: "x" }) + "\\n"); continue;'));
 });
 
@@ -153,10 +154,10 @@ describe('sse-conformance vectors --exec', () => {
   });
 
   it('times out a hanging vector, kills the adapter and continues', async () => {
-    const r = await cli('--exec', node('hang.mjs', 'dispatch.type-open'), '--filter', 'dispatch.type-*', '--timeout', '3000', '--json');
+    const r = await cli('--exec', node('hang.mjs', 'dispatch.type-open'), '--filter', 'dispatch.type-*', '--timeout', '1500', '--json');
     const report = JSON.parse(r.stdout) as RunResult;
     expect(r.code).toBe(1);
-    expect(report.cases.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', reason: expect.stringMatching(/no answer within 3000 ms/) });
+    expect(report.cases.find((x) => x.id === 'dispatch.type-open')).toMatchObject({ verdict: 'TIMEOUT', reason: expect.stringMatching(/no answer within 1500 ms$/) });
     expect(report.cases.find((x) => x.id === 'dispatch.type-error')?.verdict).toBe('PASS');
   });
 
@@ -211,9 +212,14 @@ describe('sse-conformance vectors --exec', () => {
     expect(missing.stderr).toContain('cannot read');
   });
 
-  it('runs one process per vector with --per-vector', async () => {
+  it('runs one process per vector with --per-vector, also when the adapter exits right after answering', async () => {
     const r = await cli('--exec', node('oracle.mjs'), '--filter', 'retry.ignored-*-sign', '--per-vector');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('2 vectors: 2 PASS');
+    const ids = loadVectors().filter((v) => /^retry\.ignored-.*-digits$/.test(v.id)).map((v) => v.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const exiting = await cli('--exec', node('answer-and-exit.mjs', ids.join(',')), '--filter', 'retry.ignored-*-digits', '--per-vector');
+    expect(exiting.stdout).toContain(`${ids.length} vectors: ${ids.length} PASS`);
+    expect(exiting.code).toBe(0);
   });
 });

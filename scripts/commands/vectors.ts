@@ -7,7 +7,8 @@ import { loadVectors, type Vector } from '../../fixtures/vectors/load.ts';
 import { UsageError, version, type Command } from '../cli.ts';
 
 const usage = `Usage: sse-conformance vectors [--exec "<cmd>"] [--filter <pattern>] [--json]
-                               [--timeout <ms>] [--per-vector] [--expected-failures <file>]
+                               [--timeout <ms>] [--startup-timeout <ms>] [--per-vector]
+                               [--expected-failures <file>]
                                [--reporter <format>=<path>]...
 
 Without --exec, lists the parser test vectors (fixtures/vectors/*.json).
@@ -19,7 +20,10 @@ Options:
   --exec "<cmd>"      adapter command line, run with sh -c
   --filter <pattern>  only vector IDs matching <pattern> ("*" = any characters; without "*",
                       a substring match), e.g. --filter 'bom.*' or --filter crlf
-  --timeout <ms>      per-vector time limit, adapter start-up included (default 5000)
+  --timeout <ms>      per-vector time limit for an answer (default 5000)
+  --startup-timeout <ms>
+                      extra time for the first answer of a freshly started adapter
+                      process (default 10000)
   --per-vector        start a fresh adapter process for every vector
   --json              print JSON instead of text (with --exec: the canonical run result,
                       schema sse-conformance/run-result, one case per vector)
@@ -39,13 +43,14 @@ interface VectorsArgs {
   filter?: string | undefined;
   json: boolean;
   timeoutMs: number;
+  startupTimeoutMs: number;
   perVector: boolean;
   baselineFile?: string | undefined;
   reporters: { format: ReportFormat; path: string }[];
 }
 
 function parseArgs(args: string[]): VectorsArgs {
-  const parsed: VectorsArgs = { json: false, timeoutMs: 5000, perVector: false, reporters: [] };
+  const parsed: VectorsArgs = { json: false, timeoutMs: 5000, startupTimeoutMs: 10000, perVector: false, reporters: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -66,11 +71,13 @@ function parseArgs(args: string[]): VectorsArgs {
       if (at < 0 || at === v.length - 1) throw new UsageError(`vectors: --reporter ${format}=<path> needs a path`);
       parsed.reporters.push({ format, path: v.slice(at + 1) });
     }
-    else if (arg === '--timeout') {
+    else if (arg === '--timeout' || arg === '--startup-timeout') {
       const text = value();
       const ms = Number(text);
-      if (!/^\d+$/.test(text) || ms < 1) throw new UsageError(`vectors: --timeout must be a positive integer number of milliseconds, got "${text}"`);
-      parsed.timeoutMs = ms;
+      const min = arg === '--timeout' ? 1 : 0;
+      if (!/^\d+$/.test(text) || ms < min) throw new UsageError(`vectors: ${arg} must be ${min ? 'a positive' : 'a non-negative'} integer number of milliseconds, got "${text}"`);
+      if (arg === '--timeout') parsed.timeoutMs = ms;
+      else parsed.startupTimeoutMs = ms;
     } else throw new UsageError(`vectors: unknown argument ${arg}`);
   }
   for (const [flag, given] of [['--per-vector', parsed.perVector], ['--expected-failures', parsed.baselineFile !== undefined], ['--reporter', parsed.reporters.length > 0]] as const) {
@@ -138,6 +145,7 @@ export const command: Command = {
     const run = await runVectorsThroughAdapter(vectors, {
       command: options.exec,
       timeoutMs: options.timeoutMs,
+      startupTimeoutMs: options.startupTimeoutMs,
       perVector: options.perVector,
       onResult: options.json ? undefined : (r) => {
         if (r.verdict !== 'PASS') process.stdout.write(textLine(r, expectedReasons.get(r.id)));
@@ -147,7 +155,7 @@ export const command: Command = {
       adapter: options.exec,
       harnessVersion: version(),
       startedAt,
-      options: { filter: options.filter ?? null, timeoutMs: options.timeoutMs, perVector: options.perVector, expectedFailures: options.baselineFile ?? null },
+      options: { filter: options.filter ?? null, timeoutMs: options.timeoutMs, startupTimeoutMs: options.startupTimeoutMs, perVector: options.perVector, expectedFailures: options.baselineFile ?? null },
       baseline,
       knownIds: new Set(loadVectors().map((v) => v.id)),
     });
