@@ -1,5 +1,6 @@
 // The relay forwards unchanged, records request headers, and ends event streams cleanly on demand.
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type BrowserRelay } from './browser-relay.ts';
@@ -72,5 +73,29 @@ describe('browser relay', () => {
       http.get({ host: proxy.hostname, port: proxy.port, path: '/relative', timeout: 5000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
     });
     expect(status).toBe(400);
+  });
+
+  it('tunnels CONNECT (HTTPS) byte for byte and cuts the tunnel when asked', async () => {
+    const proxy = new URL(relay.url);
+    const target = new URL(targetUrl);
+    const socket = net.connect(Number(proxy.port), proxy.hostname);
+    let text = '';
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      text += c;
+      if (text.includes('data: last-event-id=7\n\n')) expect(relay.endStreams()).toBe(1);
+    });
+    socket.on('error', () => undefined);
+    socket.write(`CONNECT ${target.host} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 100));
+    // Over the tunnel the client speaks to the target directly (TLS in real use; plain here).
+    socket.write(`GET /stream HTTP/1.1\r\nHost: ${target.host}\r\nLast-Event-ID: 7\r\n\r\n`);
+    const timer = setTimeout(() => socket.destroy(), 5000);
+    await closed;
+    clearTimeout(timer);
+    expect(text).toMatch(/^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(text).toContain('data: last-event-id=7\n\n');
+    expect(relay.requests.at(-1)).toMatchObject({ method: 'CONNECT', target: target.host, tunnel: true });
   });
 });

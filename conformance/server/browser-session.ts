@@ -46,6 +46,8 @@ function sameUrl(a: string, b: string): boolean {
 export class BrowserSession {
   readonly reports: TimedReport[] = [];
   readonly streamRequests: StreamRequest[] = [];
+  /** Chromium only: headers of the stream requests as sent on the wire (CDP requestWillBeSentExtraInfo), in request order. */
+  readonly sentHeaders: Record<string, string>[] = [];
   /** Requests the page made to anything but its own page and the stream (should be none). */
   readonly otherRequests: string[] = [];
   readonly pageUrl: string;
@@ -99,17 +101,24 @@ export class BrowserSession {
   }
 
   /**
-   * The `Last-Event-ID` header of the n-th stream request as the wire carried it: from the relay
-   * for plain HTTP (it sees the request itself), from interception in Firefox; `null` when not
-   * observable (HTTPS in Chromium, whose interception does not show the header).
+   * The `Last-Event-ID` header of the n-th stream request as sent: from the relay for plain HTTP
+   * (it sees the request itself), else from Chromium's wire-level request headers (CDP) or
+   * Firefox's interception; `null` when none of them saw the request.
    */
   lastEventIdHeader(n: number): string | undefined | null {
+    return this.lastEventIdSeen(n)?.value ?? null;
+  }
+
+  /** As {@link lastEventIdHeader}, with where the header was seen. */
+  lastEventIdSeen(n: number): { value: string | undefined; source: 'relay' | 'cdp' | 'interception' } | undefined {
     const relayed = this.relay.requests.filter((r) => !r.tunnel && sameUrl(r.target, this.options.page.streamUrl));
     const viaRelay = relayed[n];
-    if (viaRelay) return viaRelay.headers['last-event-id'];
+    if (viaRelay) return { value: viaRelay.headers['last-event-id'], source: 'relay' };
+    const sent = this.sentHeaders[n];
+    if (sent) return { value: headerValue(sent, 'last-event-id'), source: 'cdp' };
     const intercepted = this.streamRequests[n];
-    if (intercepted && this.options.browser.name === 'firefox') return intercepted.interceptedHeaders['last-event-id'];
-    return null;
+    if (intercepted && this.options.browser.name === 'firefox') return { value: intercepted.interceptedHeaders['last-event-id'], source: 'interception' };
+    return undefined;
   }
 
   /** Ends the browser's open streams at the relay (the browser then reconnects). */
@@ -122,6 +131,10 @@ export class BrowserSession {
     await this.context.close().catch(() => undefined);
     await this.relay.close().catch(() => undefined);
   }
+}
+
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -159,6 +172,24 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
         session.notify();
       }
     }), limit, 'exposing the report binding');
+    if (options.browser.name === 'chromium') {
+      // Chromium's interception omits headers added below Blink (Last-Event-ID among them); the
+      // extra-info event carries the headers as sent, which also covers HTTPS (the relay only tunnels it).
+      const cdp = await withTimeout(page.createCDPSession(), limit, 'opening a CDP session');
+      const streamIds = new Set<string>();
+      const early = new Map<string, Record<string, string>>();
+      cdp.on('Network.requestWillBeSent', (e) => {
+        if (!sameUrl(e.request.url, options.page.streamUrl) || streamIds.has(e.requestId)) return;
+        streamIds.add(e.requestId);
+        const h = early.get(e.requestId);
+        if (h) { session.sentHeaders.push(h); session.notify(); }
+      });
+      cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
+        const headers = { ...e.headers } as Record<string, string>;
+        if (streamIds.has(e.requestId)) { session.sentHeaders.push(headers); session.notify(); } else early.set(e.requestId, headers);
+      });
+      await withTimeout(cdp.send('Network.enable'), limit, 'enabling CDP network events');
+    }
     await withTimeout(page.setRequestInterception(true), limit, 'enabling request interception');
     page.on('request', (req: HTTPRequest) => {
       if (req.isInterceptResolutionHandled()) return;

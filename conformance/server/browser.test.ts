@@ -41,6 +41,8 @@ describe('check --browser chromium against the reference server', () => {
     });
     const replay = r.cases.find((c) => c.id === 'server.browser.chromium.reconnect-replay')!;
     expect(replay.checks.find((c) => c.name === 'last-event-id-sent')?.verdict).toBe('PASS');
+    // The relay saw the header on the wire and Chromium's own request log (used for HTTPS) agrees.
+    expect(replay.evidence.find((e) => e.kind === 'requests')?.text).toMatch(/Last-Event-ID: "2" \(seen by the relay; browser's request log: "2"\)/);
     // Gate only the lower bound of the spec-bounded delay: never before `retry` (500 ms).
     const delay = replay.measurements.find((m) => m.name === 'reconnect-delay')!.value;
     expect(delay).toBeGreaterThanOrEqual(450);

@@ -111,8 +111,11 @@ function pageEvidence(session: Session): Evidence {
 
 function requestEvidence(session: Session): Evidence {
   const rows = session.streamRequests.map((r, i) => {
-    const leid = session.lastEventIdHeader(i);
-    return `+${r.at} ms GET ${session.options.page.streamUrl} -> ${r.status ?? '(no response seen)'}; Last-Event-ID: ${leid === null ? '(not observable)' : leid === undefined ? '(none)' : JSON.stringify(leid)}`;
+    const seen = session.lastEventIdSeen(i);
+    const leid = seen === undefined ? '(not observable)' : seen.value === undefined ? '(none)' : JSON.stringify(seen.value);
+    const sent = session.sentHeaders[i];
+    const cdp = seen?.source === 'relay' && sent ? `; browser's request log: ${JSON.stringify(Object.entries(sent).find(([k]) => k.toLowerCase() === 'last-event-id')?.[1] ?? null)}` : '';
+    return `+${r.at} ms GET ${session.options.page.streamUrl} -> ${r.status ?? '(no response seen)'}; Last-Event-ID: ${leid}${seen ? ` (seen by the ${seen.source === 'cdp' ? 'browser\'s request log' : seen.source}${cdp})` : ''}`;
   });
   return { kind: 'requests', label: 'the browser\'s stream requests', text: rows.join('\n') || '(none)' };
 }
@@ -313,7 +316,7 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
     const header = s.lastEventIdHeader(1);
     checks.push(check('last-event-id-sent', header === null ? 'INFO' : header === lastId ? 'PASS' : 'FAIL', ['LAST-EVENT-ID-HEADER'],
       `the browser's reconnect request carries Last-Event-ID: ${JSON.stringify(lastId)}`,
-      header === null ? 'not observable (HTTPS through a tunnel, and Chromium\'s interception does not show the header)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)));
+      header === null ? 'not observable (neither the relay nor the browser showed the request headers)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)));
     if (!opened(s) || !s.reports.slice(cutIndex).some((r) => r.k === 'open')) {
       checks.push(check('reconnect-served', 'FAIL', ['SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-SAME-REQUEST'], 'the reconnect request is served a stream (HTTP 200)', `HTTP ${second?.status ?? '(no response)'}: the browser failed the connection`));
       return { checks, measurements };

@@ -33,7 +33,7 @@ Target:
   --browser <chromium,firefox>    also observe the target through real browsers' EventSource (area browser)
 Selection:
   --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
-  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish
+  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish, browser
   --exclude <glob>                leave out matching cases (repeatable)
   --list                          print the cases with their requirement IDs and exit (no network)
 Results:
