@@ -207,6 +207,13 @@ describe('sse-conformance vectors --exec', () => {
     const stale = await cli('--exec', adapter, '--filter', 'id.*', '--expected-failures', baseline);
     expect(stale.code).toBe(1);
     expect(stale.stdout).toMatch(/stale baseline entries .*id\.set.*id\.no-such-vector \(no such case\)/);
+    // The committed record of eventsource-parser's divergences is exact: nothing unexpected, nothing stale.
+    const recorded = await cli('--exec', adapter, '--expected-failures', join(adapters, 'eventsource-parser.expected-failures.txt'), '--json');
+    const full = JSON.parse(recorded.stdout) as RunResult;
+    expect(full.summary.staleBaseline).toEqual([]);
+    expect(full.cases.filter((c) => c.verdict !== 'PASS' && !c.expectedFailure).map((c) => c.id)).toEqual([]);
+    expect(full.summary.counts.FAIL).toBeGreaterThan(0);
+    expect(recorded.code).toBe(0);
     const missing = await cli('--exec', adapter, '--expected-failures', join(dir, 'missing.txt'));
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('cannot read');
