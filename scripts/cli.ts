@@ -30,6 +30,7 @@ const COMMANDS: Record<string, CommandLoader> = {
   demo: async () => (await import('./commands/demo.ts')).command,
   diff: async () => (await import('./commands/diff.ts')).command,
   parse: async () => (await import('./commands/parse.ts')).command,
+  report: async () => (await import('./commands/report.ts')).command,
   serve: async () => (await import('./commands/serve.ts')).command,
   vectors: async () => (await import('./commands/vectors.ts')).command,
 };
