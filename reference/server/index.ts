@@ -119,9 +119,14 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   });
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, handler);
   const sockets = new Set<Socket>();
+  // One shared listener rather than a closure (and a once() wrapper) per socket: about 200 bytes
+  // less per idle connection (npm run bench fanout). 'close' fires once per socket anyway.
+  function untrack(this: Socket): void {
+    sockets.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.on('close', untrack);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Malformed requests (e.g. a huge Last-Event-ID header → 431) get an answer, never a crash.
