@@ -15,7 +15,8 @@
  * processes are ended, by PID.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nowMs } from './fanout-counter.ts';
 import type { ServerKind } from './fanout-server.ts';
@@ -42,7 +43,31 @@ const DATA_BYTES = 100;
 const REPLAY_EVENTS = 10_000;
 const RUN_BUDGET_MS = 170_000;
 const here = fileURLToPath(new URL('.', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const runDeadline = nowMs() + RUN_BUDGET_MS;
+
+/**
+ * Compiles the server side (fanout-server.ts and what it imports: the reference server, the
+ * plain broadcaster) with tsc, as the package ships, into node_modules/.cache. Under tsx every
+ * named arrow function gets its name redefined (esbuild keepNames), which turns it into a
+ * dictionary-mode object: 256 bytes more per closure, per connection for per-subscriber closures.
+ * That is a property of the runner, not of the server, and would skew the memory comparison.
+ */
+function compileServerSide(): string {
+  const outDir = `${projectRoot}node_modules/.cache/sse-conformance-bench`;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(`${outDir}/package.json`, '{ "type": "module" }\n');
+  const config = {
+    extends: `${projectRoot}tsconfig.json`,
+    compilerOptions: { noEmit: false, declaration: false, typeRoots: [`${projectRoot}node_modules/@types`], outDir, rootDir: projectRoot },
+    include: [],
+    files: [`${here}fanout-server.ts`],
+  };
+  writeFileSync(`${outDir}/tsconfig.json`, JSON.stringify(config));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', `${outDir}/tsconfig.json`], { stdio: 'inherit', timeout: 120_000 });
+  return `${outDir}/scripts/bench/fanout-server.js`;
+}
 
 /** One child process spoken to over IPC with request ids and a timeout on every request. */
 class Child {
@@ -51,8 +76,10 @@ class Child {
   #nextId = 1;
   readonly ready: Promise<{ url?: string }>;
 
+  /** @param script a compiled .js file (run by node) or a .ts file here (run through tsx) */
   constructor(script: string, args: string[]) {
-    this.#proc = fork(`${here}${script}`, args, { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const compiled = script.endsWith('.js');
+    this.#proc = fork(compiled ? script : `${here}${script}`, args, { execArgv: compiled ? ['--expose-gc'] : ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${script} did not start within 20 s`)), 20_000);
       this.#proc.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
@@ -126,7 +153,7 @@ interface Cell {
  */
 async function runRound(count: number, rateHz: number, events: number): Promise<Cell[]> {
   const cells: Cell[] = SERVERS.map(({ label }) => ({ count, events, label }));
-  const servers = SERVERS.map(({ kind }) => new Child('fanout-server.ts', [kind]));
+  const servers = SERVERS.map(({ kind }) => new Child(serverScript, [kind]));
   const clients: Child[] = [];
   const settle = async (i: number, work: () => Promise<void>): Promise<void> => {
     try {
@@ -200,7 +227,7 @@ interface ReplayResult { cold?: number; median?: number; max?: number; received?
  * The first replay (cold code paths) is reported apart from the median of the next five.
  */
 async function runReplay(): Promise<ReplayResult> {
-  const server = new Child('fanout-server.ts', ['reference']);
+  const server = new Child(serverScript, ['reference']);
   const client = new Child('fanout-clients.ts', []);
   try {
     const { url } = await server.ready;
@@ -236,10 +263,14 @@ function systemLimits(): string {
 
 const fmt = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 
+let serverScript = '';
+
 async function main(): Promise<void> {
+  serverScript = compileServerSide();
   console.log(`Server fan-out on loopback: ${DATA_BYTES} B data per event, heartbeats off; per C: ${PLAN.map((p) => `C=${p.count}: ${p.events} events at ${p.rateHz}/s`).join(', ')}`);
   console.log(`Machine: ${machineDescription()}`);
-  console.log(`Limits: ${systemLimits()}\n`);
+  console.log(`Limits: ${systemLimits()}`);
+  console.log('Servers run as tsc output (like the package), each in its own process; clients are raw sockets in 1-2 other processes.\n');
   const cells: Cell[] = [];
   for (const { count, rateHz, events } of PLAN) {
     if (nowMs() > runDeadline) {
