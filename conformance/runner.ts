@@ -214,7 +214,9 @@ export async function runCases<C>(cases: readonly RunnableCase<C>[], context: C,
   const ranResults = ordered.filter((r) => r.verdict !== 'SKIP');
   let indeterminate: string | undefined;
   if (options.unreachable !== undefined) indeterminate = `target unreachable: ${options.unreachable}`;
-  else if (ranResults.length > 0 && ranResults.every((r) => r.verdict === 'ERROR' || r.verdict === 'TIMEOUT')) indeterminate = 'no selected case could run to a verdict (all ERROR/TIMEOUT)';
+  else if (ranResults.some((r) => r.verdict === 'ERROR' || r.verdict === 'TIMEOUT') && ranResults.every((r) => r.verdict === 'ERROR' || r.verdict === 'TIMEOUT' || r.verdict === 'UNSUPPORTED')) {
+    indeterminate = 'no selected case reached a verdict (every one ERROR, TIMEOUT or UNSUPPORTED)';
+  }
   return {
     schema: 'sse-conformance/run-result',
     schemaVersion: 1,

@@ -113,3 +113,49 @@ describe('the check command', () => {
     expect(await main(['check', 'http://x/', '--expected-failures', join(dir, 'bad.json')])).toBe(64);
   });
 });
+
+describe('hostile targets end with a clear FAIL/ERROR, fast', () => {
+  let server: net.Server;
+  let base = '';
+  const sockets = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  beforeAll(async () => {
+    server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.once('data', (req) => {
+        const path = /^[A-Z]+ (\S+)/.exec(req.toString('latin1'))?.[1] ?? '/';
+        const t = setInterval(() => {
+          if (socket.destroyed) return clearInterval(t);
+          socket.write(path === '/headers' ? `x-pad: ${'y'.repeat(1000)}\r\n` : 'x'.repeat(8192));
+        }, 2);
+        timers.add(t);
+        socket.write(path === '/headers' ? 'HTTP/1.1 200 OK\r\n' : 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: ');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const t of timers) clearInterval(t);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('an endless line: the terminator case FAILs naming the line cap', async () => {
+    const t0 = performance.now();
+    const r = await runCheck(parseCheckArgs([`${base}/line`, '--observe', '800', '--heartbeat', '200', '--run-timeout', '15000']));
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const term = r.cases.find((c) => c.id === 'server.framing.event-terminator')!;
+    expect(term.verdict).toBe('FAIL');
+    expect(term.reason).toMatch(/exceeded 262144 bytes without a line ending/);
+  }, 20_000);
+
+  it('never-ending headers: cases ERROR with the reason, the run is indeterminate (exit 2)', async () => {
+    const r = await runCheck(parseCheckArgs([`${base}/headers`, '--observe', '500', '--area', 'response,framing']));
+    expect(r.cases.find((c) => c.id === 'server.response.status-200')!.reason).toMatch(/header-overflow/);
+    expect(r.cases.filter((c) => c.verdict !== 'SKIP').every((c) => ['ERROR', 'UNSUPPORTED'].includes(c.verdict))).toBe(true);
+    expect(r.summary.indeterminate).toBeTruthy();
+  }, 20_000);
+});

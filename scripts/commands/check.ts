@@ -55,7 +55,7 @@ Limits:
 Verdicts: PASS, FAIL (a MUST violated), NON_STRICT (a SHOULD), INFO (the spec leaves it open),
 UNSUPPORTED, SKIP (deselected), ERROR (the harness could not run the case), TIMEOUT.
 Exit codes: 0 conformant (modulo baseline), 1 failures or stale baseline entries, 2 target
-unreachable or result indeterminate, 64 usage error.`;
+unreachable or result indeterminate (no case reached a verdict), 64 usage error.`;
 
 export interface CheckOptions {
   url?: string | undefined;

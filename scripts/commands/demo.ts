@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { browserAvailable } from '../../conformance/browsers.ts';
 import { exitCodeFor } from '../../conformance/runner.ts';
 import { REPORT_FILE_NAMES, REPORT_FORMATS } from '../../conformance/report/index.ts';
 import { UsageError, type Command } from '../cli.ts';
@@ -9,7 +10,7 @@ const usage = `Usage: sse-conformance demo [--out <dir>] [check options…]   (n
 
 Starts the embedded reference server configured so every server case can run (a token-protected
 channel, publishing enabled with its own token, a 500 ms heartbeat, replay, Last-Event-ID also as
-?lastEventId=), runs \`check\` against it, prints the text report and writes every format to
+?lastEventId=, Chromium for the browser cases when it is installed), runs \`check\` against it, prints the text report and writes every format to
 <dir> (default reports/): result.json, junit.xml, report.html, summary.md, report.txt.
 Extra options are passed to check (e.g. --case 'server.replay.*', --seed 7, --strict).
 Exits with check's exit code.`;
@@ -40,6 +41,7 @@ export const command: Command = {
         '--protected-url', `${srv.url}/channels/private`, '--bearer', streamToken,
         '--heartbeat', String(heartbeatMs), '--last-event-id-param', 'lastEventId', '--base64-events', 'blob',
         '--expect-status', `404=${srv.url}/no-such-route`,
+        ...(browserAvailable('chromium') && !rest.includes('--browser') ? ['--browser', 'chromium'] : []),
         ...rest,
       ]);
       process.stderr.write(`sse-conformance demo: reference server at ${srv.url}; running check (seed ${options.seed})\n`);
