@@ -91,7 +91,6 @@ export class ServerContext {
   private primaryHeaders: Promise<number> | undefined;
   private resolvePrimaryHeaders: ((status: number) => void) | undefined;
   private readonly memos = new Map<string, Promise<unknown>>();
-  private readonly disposers: (() => Promise<void>)[] = [];
   private channelCounter = 0;
 
   constructor(config: ServerTargetConfig, seed: number) {
@@ -108,16 +107,6 @@ export class ServerContext {
       this.memos.set(key, p);
     }
     return p;
-  }
-
-  /** Registers cleanup for run-wide resources (browsers). */
-  onDispose(fn: () => Promise<void>): void {
-    this.disposers.push(fn);
-  }
-
-  /** Releases run-wide resources; never rejects. */
-  async dispose(): Promise<void> {
-    await Promise.all(this.disposers.splice(0).map((fn) => fn().catch(() => undefined)));
   }
 
   /** Whether each case can have its own channel. */
