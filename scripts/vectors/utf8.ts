@@ -33,7 +33,30 @@ const invalid: readonly [slug: string, bytes: number[], expected: string, why: s
   ['latin1-e-acute', [0x63, 0x61, 0x66, 0xe9], `caf${R}`, 'Latin-1 "é" (E9) alone is not UTF-8'],
   ['windows-1252-euro', [0x80, 0x35], `${R}5`, 'Windows-1252 "€" (80) is a stray continuation byte'],
   ['raw-nel-byte', [0x61, 0x85, 0x62], `a${R}b`, 'a raw 0x85 byte is invalid UTF-8 (replaced), and in any case not a line end'],
+  ['unicode-table-3-8-example', [0x61, 0xf1, 0x80, 0x80, 0xe1, 0x80, 0xc2, 0x62, 0x80, 0x63, 0x80, 0xbf, 0x64], `a${R}${R}${R}b${R}c${R}${R}d`, 'the Unicode Standard\'s own maximal-subpart example (Table 3-8): 61 F1 80 80 E1 80 C2 62 80 63 80 BF 64'],
+  ['truncated-4-byte-then-lead', [0xf0, 0x90, 0x80, 0xf0, 0x41], `${R}${R}A`, 'F0 90 80 is one maximal subpart; the next F0 starts a new one'],
+  ['truncated-3-byte-then-valid-3-byte', [0xe1, 0x80, 0xe1, 0x80, 0x80], `${R}\u1000`, 'E1 80 is cut off by a new lead byte, whose sequence E1 80 80 (U+1000) is valid'],
 ];
+
+/** `data: <bytes>\n\n` with valid boundary encodings that a hand-written decoder may reject. */
+const boundaries: readonly [slug: string, bytes: number[], expected: string][] = [
+  ['lowest-2-byte-c2-80', [0xc2, 0x80], '\u0080'],
+  ['highest-2-byte-df-bf', [0xdf, 0xbf], '\u07ff'],
+  ['lowest-3-byte-e0-a0-80', [0xe0, 0xa0, 0x80], '\u0800'],
+  ['highest-before-surrogates-ed-9f-bf', [0xed, 0x9f, 0xbf], '\ud7ff'],
+  ['noncharacters-fffe-ffff', [0xef, 0xbf, 0xbe, 0xef, 0xbf, 0xbf], '\ufffe\uffff'],
+  ['lowest-4-byte-f0-90-80-80', [0xf0, 0x90, 0x80, 0x80], '\ud800\udc00'],
+  ['plane-16-f4-80-80-80', [0xf4, 0x80, 0x80, 0x80], '\udbc0\udc00'],
+];
+
+const boundaryDrafts: Draft[] = boundaries.map(([slug, bytes, expected]) => ({
+  id: `valid-${slug}`,
+  description: `A valid boundary encoding (${bytes.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')}) decodes to its code point, never to U+FFFD.`,
+  requirements: ['PARSE-UTF8-DECODE'],
+  input: ['data: ', bytes, '\n\n'],
+  events: [ev(expected)],
+  retries: [],
+}));
 
 const invalidDrafts: Draft[] = invalid.map(([slug, bytes, expected, why]) => ({
   id: slug,
@@ -74,4 +97,5 @@ export const drafts: Draft[] = [
   { id: 'latin1-body-decoded-as-utf8', description: 'A body a server wrote in Latin-1 is still read as UTF-8, whatever charset it declared.', requirements: ['PARSE-CHARSET-IGNORED', 'PARSE-UTF8-DECODE'], input: ['data: na', [0xef], 've caf', [0xe9], '\n\n'], events: [ev(`na${R}ve caf${R}`)], retries: [] },
   { id: 'utf16le-body-decoded-as-utf8', description: 'UTF-16LE bytes for `data: a` are read as UTF-8: NULs everywhere, so no field name is `data`.', requirements: ['PARSE-CHARSET-IGNORED', 'PARSE-UTF8-DECODE'], input: [[0x64, 0x00, 0x61, 0x00, 0x74, 0x00, 0x61, 0x00, 0x3a, 0x00, 0x61, 0x00, 0x0a, 0x00, 0x0a, 0x00], '\ndata: b\n\n'], events: [ev('b')], retries: [] },
   ...invalidDrafts,
+  ...boundaryDrafts,
 ];
