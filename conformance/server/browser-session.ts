@@ -213,7 +213,9 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
       session.notify();
     });
     if (options.cookies?.length) {
-      await withTimeout(page.setCookie(...options.cookies.map((c) => ({ name: c.name, value: c.value, url: options.page.streamUrl }))), limit, 'setting cookies');
+      // A page on another site only sends SameSite=None cookies, which browsers accept only as Secure (HTTPS).
+      const crossSite = new URL(options.page.streamUrl).origin !== options.pageOrigin && new URL(options.page.streamUrl).protocol === 'https:';
+      await withTimeout(page.setCookie(...options.cookies.map((c) => ({ name: c.name, value: c.value, url: options.page.streamUrl, ...(crossSite ? { sameSite: 'None' as const, secure: true } : {}) }))), limit, 'setting cookies');
     }
     await withTimeout(page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: limit }), limit + 500, 'loading the harness page');
     return session;

@@ -247,7 +247,9 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
         const mismatch = common.find((id) => !same(b.get(id)!, w.get(id)!));
         if (!common.length) {
           checks.push(check('same-events', 'INFO', ['DISPATCH-IN-ORDER'], 'events both connections saw (paired by id) are identical',
-            `no event with an id was seen by both the browser (${browserEvents.length} events) and the harness (${wireEvents.length}) in the ${ctx.config.observeMs} ms window: a live stream differs per connection, so nothing is compared (cooperative mode, --publish, makes this exact)`));
+            !browserEvents.length && !wireEvents.length
+              ? `neither the browser nor the harness received an event in the ${ctx.config.observeMs} ms window: nothing to compare (cooperative mode, --publish, publishes known events)`
+              : `no event with an id was seen by both the browser (${browserEvents.length} events) and the harness (${wireEvents.length}) in the ${ctx.config.observeMs} ms window: a live stream differs per connection, so nothing is compared (cooperative mode, --publish, makes this exact)`));
         } else {
           checks.push(check('same-events', mismatch === undefined ? 'PASS' : 'FAIL', ['DISPATCH-IN-ORDER', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE'], 'events both connections saw (paired by id) are identical',
             mismatch === undefined ? `${common.length} events with ids seen by both are identical (events seen by only one connection are not compared)` : `id ${JSON.stringify(mismatch)}: browser ${show(b.get(mismatch))}, wire ${show(w.get(mismatch))}`));
