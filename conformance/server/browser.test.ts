@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createReferenceServer, type FaultName } from '../../reference/server/index.ts';
 import type { RunResult } from '../model.ts';
 import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
-import { BROWSER_CASES, parseBrowserList, probeOrigin, PROBE_ORIGIN_HOST } from './browser.ts';
+import { BROWSER_CASES, byId, parseBrowserList, probeOrigin, PROBE_ORIGIN_HOST } from './browser.ts';
 import { pageHtml, parseReport } from './browser-page.ts';
 
 async function checkThroughChromium(faults: readonly FaultName[], extra: readonly string[] = []): Promise<RunResult> {
@@ -86,6 +86,12 @@ describe('browser cases without a browser', () => {
     expect(parseCheckArgs(['http://127.0.0.1:1/']).browsers).toEqual([]);
     expect(BROWSER_CASES.map((c) => c.id)).toEqual(['chromium', 'firefox'].flatMap((b) => ['dispatch-matches-wire', 'reconnect-replay', '401-stops', 'cross-origin-credentials'].map((k) => `server.browser.${b}.${k}`)));
     expect(probeOrigin('https://example.com:8443/sse')).toBe(`https://${PROBE_ORIGIN_HOST}`);
+  });
+
+  it('black-box pairing keys only the events that set a new id (a live stream differs per connection otherwise)', () => {
+    const e = (type: string, data: string, lastEventId: string) => ({ type, data, lastEventId });
+    const paired = byId([e('m', 'no id yet', ''), e('m', 'one', '1'), e('m', 'carried over', '1'), e('t', 'two', '2'), e('m', 'reset', ''), e('m', 'one again', '1')]);
+    expect([...paired.entries()]).toEqual([['1', e('m', 'one again', '1')], ['2', e('t', 'two', '2')]]);
   });
 
   it('the page cannot be broken out of by its configuration, and malformed reports are dropped', () => {

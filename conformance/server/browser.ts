@@ -167,7 +167,7 @@ function same(a: Seen, b: Seen): boolean {
 }
 
 /** Events that set a new last event ID, keyed by it: the only events two live connections can pair up. */
-function byId(events: readonly Seen[]): Map<string, Seen> {
+export function byId(events: readonly Seen[]): Map<string, Seen> {
   const out = new Map<string, Seen>();
   let last = '';
   for (const e of events) {
@@ -297,6 +297,7 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
     if (!lastId) return { verdict: 'UNSUPPORTED', reason: 'the events carry no ids: a browser has nothing to resume from', checks: [] };
     const seenBefore = tagged();
     const cutIndex = s.events().length;
+    const cutReports = s.reports.length;
     const cutAt = s.now();
     const ended = s.endStreams();
     if (ended === 0) return { verdict: 'ERROR', reason: 'the harness relay carried no open stream to end (the browser did not use the relay)', checks: [] };
@@ -307,7 +308,7 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
         if (!o.ok) return { verdict: 'ERROR', reason: `publish while disconnected failed: ${o.detail}`, checks: [] };
       }
     }
-    const reconnected = await s.waitFor(() => s.streamRequests.length >= 2 && s.reports.slice(cutIndex).some((r) => r.k === 'open' || (r.k === 'error' && r.rs === 2)), reconnectWaitMs, signal);
+    const reconnected = await s.waitFor(() => s.streamRequests.length >= 2 && s.reports.slice(cutReports).some((r) => r.k === 'open' || (r.k === 'error' && r.rs === 2)), reconnectWaitMs, signal);
     const measurements: Measurement[] = [];
     const second = s.streamRequests[1];
     if (second) measurements.push({ name: 'reconnect-delay', value: second.at - cutAt, unit: 'ms' });
@@ -319,7 +320,7 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
     checks.push(check('last-event-id-sent', header === null ? 'INFO' : header === lastId ? 'PASS' : 'FAIL', ['LAST-EVENT-ID-HEADER'],
       `the browser's reconnect request carries Last-Event-ID: ${JSON.stringify(lastId)}`,
       header === null ? 'not observable (neither the relay nor the browser showed the request headers)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)));
-    if (!opened(s) || !s.reports.slice(cutIndex).some((r) => r.k === 'open')) {
+    if (!s.reports.slice(cutReports).some((r) => r.k === 'open')) {
       checks.push(check('reconnect-served', 'FAIL', ['SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-SAME-REQUEST'], 'the reconnect request is served a stream (HTTP 200)', `HTTP ${second?.status ?? '(no response)'}: the browser failed the connection`));
       return { checks, measurements };
     }
