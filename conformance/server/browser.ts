@@ -195,15 +195,17 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
   let headersSeen!: (status: number) => void;
   const headers = new Promise<number>((resolve) => { headersSeen = resolve; });
   const windowMs = cooperative ? ctx.config.headerTimeoutMs + 6000 + 2 * ctx.config.deliveryMs : ctx.config.headerTimeoutMs + ctx.config.observeMs + 4000;
-  const read = ctx.read({
-    url,
-    totalTimeMs: windowMs,
-    onHeaders: ({ status }) => headersSeen(status),
-    stopWhen: cooperative ? (p) => p.events.filter((e) => e.type === type).length >= expected.length : undefined,
-  }, harness.signal);
-  void read.then((r) => headersSeen(r.status));
+  let reading: Promise<ReadResult> | undefined;
   try {
     return await withSession(ctx, name, { pageOrigin: new URL(url).origin, page: { streamUrl: url, withCredentials: false, types }, cookies: cookiesOf(ctx) }, signal, async (s) => {
+      // The harness connects once the browser runs (a slow launch must not eat the harness's window).
+      const read = (reading = ctx.read({
+        url,
+        totalTimeMs: windowMs,
+        onHeaders: ({ status }) => headersSeen(status),
+        stopWhen: cooperative ? (p) => p.events.filter((e) => e.type === type).length >= expected.length : undefined,
+      }, harness.signal));
+      void read.then((r) => headersSeen(r.status));
       await waitOpenOrFail(ctx, s, signal);
       if (!opened(s)) {
         harness.abort();
@@ -259,7 +261,7 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
     });
   } finally {
     harness.abort();
-    await read;
+    await reading;
   }
 }
 
