@@ -31,7 +31,8 @@ const statusCase: ServerCase = {
     const { result } = await ctx.primary();
     if (result.status === 0) return { verdict: 'ERROR', reason: `no response: ${result.end} ${result.endDetail}`.trim(), checks: [], evidence: [headersEvidence(result)] };
     return {
-      checks: [check('status', result.status === 200 ? 'PASS' : 'FAIL', ['SRV-STATUS-200'], '200', String(result.status))],
+      checks: [check('status', result.status === 200 && result.end !== 'redirect-loop' && result.end !== 'too-many-redirects' ? 'PASS' : 'FAIL', ['SRV-STATUS-200'], '200',
+        `${result.status}${result.redirects.length ? ` after ${result.redirects.length} redirect(s)` : ''}${result.end === 'redirect-loop' || result.end === 'too-many-redirects' ? ` (${result.endDetail})` : ''}`)],
       evidence: [headersEvidence(result)],
     };
   },
