@@ -35,6 +35,6 @@ describe('server.publish.property', () => {
   }, 40_000);
 
   it('generates payload lists with framing characters and a disconnect point inside the list', () => {
-    fc.assert(fc.property(scenarioArbitrary, (s) => s.payloads.length >= 1 && s.disconnectAfter >= 1 && s.disconnectAfter <= s.payloads.length), { seed: 1, numRuns: 200 });
+    fc.assert(fc.property(scenarioArbitrary(fc), (s) => s.payloads.length >= 1 && s.disconnectAfter >= 1 && s.disconnectAfter <= s.payloads.length), { seed: 1, numRuns: 200 });
   });
 });

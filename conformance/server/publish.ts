@@ -1,6 +1,6 @@
 // Cooperative cases: payloads that are hard to frame round-trip exactly, and a property-based run
 // (fast-check, seeded) of generated payloads with generated disconnect/reconnect points.
-import fc from 'fast-check';
+import type * as FastCheck from 'fast-check';
 import type { CheckResult, Evidence } from '../model.ts';
 import { check, type CaseOutcome } from '../runner.ts';
 import { bytesEvidence, eventsEvidence, headersEvidence } from './capture-evidence.ts';
@@ -64,12 +64,20 @@ interface Scenario {
   readonly disconnectAfter: number;
 }
 
-/** Characters that stress framing, mixed into generated payloads. */
-const framingChars = fc.constantFrom('\n', '\r', '\r\n', ' ', ':', '\u0000', 'é', '😀', '\uFEFF', 'data:', 'id: 1');
+type FC = typeof FastCheck.default;
 
-export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc
-  .array(fc.array(fc.oneof(fc.string({ maxLength: 6 }), framingChars), { maxLength: 5 }).map((parts) => parts.join('')), { minLength: 1, maxLength: 5 })
-  .chain((payloads) => fc.record({ payloads: fc.constant(payloads), disconnectAfter: fc.integer({ min: 1, max: payloads.length }) }));
+/** Loaded on first use: `--list` and runs without the property case never pay for fast-check. */
+async function loadFastCheck(): Promise<FC> {
+  return (await import('fast-check')).default;
+}
+
+/** Payload lists mixing framing characters (CR, LF, CRLF, spaces, colons, NUL, non-ASCII, BOM), and a disconnect point. */
+export function scenarioArbitrary(fc: FC): FastCheck.Arbitrary<Scenario> {
+  const framingChars = fc.constantFrom('\n', '\r', '\r\n', ' ', ':', '\u0000', 'é', '😀', '\uFEFF', 'data:', 'id: 1');
+  return fc
+    .array(fc.array(fc.oneof(fc.string({ maxLength: 6 }), framingChars), { maxLength: 5 }).map((parts) => parts.join('')), { minLength: 1, maxLength: 5 })
+    .chain((payloads) => fc.record({ payloads: fc.constant(payloads), disconnectAfter: fc.integer({ min: 1, max: payloads.length }) }));
+}
 
 /** Runs one scenario; returns undefined when it holds, else a description of what went wrong. */
 async function runScenario(ctx: ServerContext, signal: AbortSignal, scenario: Scenario, index: number): Promise<string | undefined> {
@@ -107,8 +115,9 @@ const propertyCase: ServerCase = {
     if (ctx.config.noReplay) return { verdict: 'UNSUPPORTED', reason: 'declared: the server does not replay (--no-replay)', checks: [] };
     let index = 0;
     let lastProblem = '';
+    const fc = await loadFastCheck();
     const details = await fc.check(
-      fc.asyncProperty(scenarioArbitrary, async (scenario) => {
+      fc.asyncProperty(scenarioArbitrary(fc), async (scenario) => {
         const problem = await runScenario(ctx, signal, scenario, index++);
         if (problem) lastProblem = problem;
         return problem === undefined;

@@ -10,7 +10,8 @@ const usage = `Usage: sse-conformance demo [--out <dir>] [check options…]   (n
 
 Starts the embedded reference server configured so every server case can run (a token-protected
 channel, publishing enabled with its own token, a 500 ms heartbeat, replay, Last-Event-ID also as
-?lastEventId=, Chromium for the browser cases when it is installed), runs \`check\` against it, prints the text report and writes every format to
+?lastEventId=, CORS with credentials for the browser cross-origin case's page origin, Chromium for
+the browser cases when it is installed), runs \`check\` against it, prints the text report and writes every format to
 <dir> (default reports/): result.json, junit.xml, report.html, summary.md, report.txt.
 Extra options are passed to check (e.g. --case 'server.replay.*', --seed 7, --strict).
 Exits with check's exit code.`;
@@ -33,7 +34,12 @@ export const command: Command = {
     const streamToken = randomBytes(12).toString('hex');
     const publishToken = randomBytes(12).toString('hex');
     const heartbeatMs = 500;
-    const srv = await createReferenceServer({ heartbeatMs, retryMs: 1000, auth: { tokens: { private: streamToken } }, publishToken });
+    const { probeOrigin } = await import('../../conformance/server/browser.ts');
+    // CORS for the browser cross-origin case's page origin (a reserved .test host), with credentials.
+    const srv = await createReferenceServer({
+      heartbeatMs, retryMs: 1000, auth: { tokens: { private: streamToken } }, publishToken,
+      cors: { origins: [probeOrigin('http://127.0.0.1/')], credentials: true },
+    });
     try {
       const options = parseCheckArgs([
         `${srv.url}/channels/{channel}`,
