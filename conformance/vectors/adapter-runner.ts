@@ -53,6 +53,12 @@ export interface AdapterRun {
 /** Attempts from the start without one valid answer after which the adapter counts as unusable. */
 const ATTEMPTS_BEFORE_UNUSABLE = 3;
 const STDERR_TAIL_BYTES = 2048;
+/** More unread adapter output than this is a runaway adapter, not an answer (the largest real answer is ~100 KiB). */
+const MAX_BUFFERED_OUTPUT = 16 * 1024 * 1024;
+
+/** Adapters still running; killed if the harness process exits first (they live in their own process groups). */
+const live = new Set<AdapterProcess>();
+let exitHookInstalled = false;
 
 /** The request line for a vector. */
 export function adapterRequest(vector: Vector): string {
@@ -129,7 +135,9 @@ type Waited = { line: string } | { exited: string } | { timedOut: true };
 class AdapterProcess {
   private readonly child: ChildProcess;
   private readonly lines: string[] = [];
-  private partial = '';
+  /** The unterminated tail of stdout, in pieces. */
+  private partialPieces: string[] = [];
+  private buffered = 0;
   private stderrTail = '';
   private exitReason: string | undefined;
   /** Resolves when stdout and stderr have closed (all output delivered). */
@@ -141,8 +149,22 @@ class AdapterProcess {
     this.child = spawn('sh', ['-c', command], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (text: string) => {
-      const parts = (this.partial + text).split('\n');
-      this.partial = parts.pop()!;
+      this.buffered += text.length;
+      if (this.buffered > MAX_BUFFERED_OUTPUT) {
+        this.exitReason ??= `adapter wrote more than ${MAX_BUFFERED_OUTPUT} characters without being asked (runaway output)`;
+        this.lines.length = 0;
+        this.partialPieces = [];
+        this.kill();
+        this.wake?.();
+        return;
+      }
+      if (!text.includes('\n')) {
+        this.partialPieces.push(text); // joined only once a line end arrives (no quadratic copying)
+        return;
+      }
+      this.partialPieces.push(text);
+      const parts = this.partialPieces.join('').split('\n');
+      this.partialPieces = [parts.pop()!];
       for (const part of parts) this.lines.push(part.endsWith('\r') ? part.slice(0, -1) : part);
       this.wake?.();
     });
@@ -158,8 +180,16 @@ class AdapterProcess {
     this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.child.on('exit', (code, signal) => {
       this.exitReason ??= signal ? `adapter was killed by ${signal}` : `adapter exited with code ${String(code)}`;
+      live.delete(this);
       this.wake?.();
     });
+    live.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.once('exit', () => {
+        for (const adapter of live) adapter.kill();
+      });
+    }
   }
 
   get stderr(): string {
@@ -175,18 +205,19 @@ class AdapterProcess {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const line = this.lines.shift();
-      if (line !== undefined) return { line };
+      if (line !== undefined) {
+        this.buffered -= line.length + 1;
+        return { line };
+      }
       if (this.exitReason !== undefined) {
         // Output written just before exit may still be in the pipe: wait for the streams to close
         // (bounded, in case a grandchild keeps them open).
         await Promise.race([this.outputClosed, new Promise((r) => setTimeout(r, 500))]);
         const late = this.lines.shift();
         if (late !== undefined) return { line: late };
-        if (this.partial !== '') {
-          const unterminated = this.partial;
-          this.partial = '';
-          return { line: unterminated };
-        }
+        const unterminated = this.partialPieces.join('');
+        this.partialPieces = [];
+        if (unterminated !== '') return { line: unterminated };
         return { exited: this.exitReason };
       }
       const remaining = deadline - Date.now();
@@ -203,6 +234,7 @@ class AdapterProcess {
   }
 
   kill(): void {
+    live.delete(this);
     if (this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) {
       try {
         process.kill(-this.child.pid, 'SIGKILL');

@@ -64,6 +64,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'bad-shape.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: "nope", lastEventId: "" }) + "\\n"); continue;'));
   writeFileSync(join(dir, 'refuses.mjs'), oracle('process.stdout.write(JSON.stringify({ id, error: "binary input not supported" }) + "\\n"); continue;'));
   writeFileSync(join(dir, 'answer-and-exit.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: v.events, retries: v.retries, retry: v.retry, lastEventId: v.lastEventId }) + "\\n"); process.exit(0);'));
+  writeFileSync(join(dir, 'runaway.mjs'), oracle('const big = "x".repeat(1 << 20); for (let i = 0; i < 40; i++) process.stdout.write(big); await new Promise(() => {});'));
   writeFileSync(join(dir, 'wrong.mjs'), oracle('process.stdout.write(JSON.stringify({ id, events: [], retries: [7], lastEventId: "x" }) + "\\n"); continue;'));
 });
 
@@ -170,6 +171,7 @@ describe('sse-conformance vectors --exec', () => {
     ['wrong-id.mjs', /answered id "other" to request "eof.unterminated-data-line"/],
     ['bad-shape.mjs', /needs "events"/],
     ['refuses.mjs', /adapter reported an error: binary input not supported/],
+    ['runaway.mjs', /runaway output/],
   ])('reports %s as an ERROR naming the problem', async (file, message) => {
     const r = await cli('--exec', node(file, 'eof.unterminated-data-line'), '--filter', 'eof.unterminated-*', '--json');
     const report = JSON.parse(r.stdout) as RunResult;
