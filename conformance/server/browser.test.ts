@@ -84,6 +84,7 @@ describe('browser cases without a browser', () => {
     expect(() => parseBrowserList(',')).toThrow(/no browser named/);
     expect(() => parseCheckArgs(['http://127.0.0.1:1/', '--browser', 'edge'])).toThrow(/--browser: unknown browser/);
     expect(parseCheckArgs(['http://127.0.0.1:1/']).browsers).toEqual([]);
+    expect(() => parseCheckArgs(['http://127.0.0.1:1/', '--area', 'browser'])).toThrow(/--area browser needs --browser/);
     expect(BROWSER_CASES.map((c) => c.id)).toEqual(['chromium', 'firefox'].flatMap((b) => ['dispatch-matches-wire', 'reconnect-replay', '401-stops', 'cross-origin-credentials'].map((k) => `server.browser.${b}.${k}`)));
     expect(probeOrigin('https://example.com:8443/sse')).toBe(`https://${PROBE_ORIGIN_HOST}`);
   });

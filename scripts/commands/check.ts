@@ -181,6 +181,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     }
   }
   if (!o.list && o.url === undefined) throw new UsageError('check needs the stream URL');
+  if (o.areas.includes('browser') && !o.browsers.length) throw new UsageError('--area browser needs --browser chromium and/or firefox');
   if (o.publishUrl && o.url && o.url.includes('{channel}') !== o.publishUrl.includes('{channel}')) {
     throw new UsageError('use {channel} in both the stream URL and --publish, or in neither');
   }
