@@ -11,6 +11,7 @@ import type { ClientDriver } from './driver.ts';
 import { PROPERTY_SCENARIO_ID, runPropertyScenario } from './property.ts';
 import { runScenario } from './run.ts';
 import type { Scenario } from './scenario.ts';
+import { vectorCases } from './wire-vectors.ts';
 
 export interface ClientContext {
   readonly driver: ClientDriver;
@@ -39,7 +40,7 @@ export const PROPERTY_CASE_INFO: CaseInfo = {
 };
 
 /** Every scenario as a runnable case (plus the generated one when `property` is given). */
-export function clientCases(scenarios: readonly Scenario[], property?: PropertySettings): RunnableCase<ClientContext>[] {
+export function clientCases(scenarios: readonly Scenario[], property?: PropertySettings, vectors = false): RunnableCase<ClientContext>[] {
   const cases: RunnableCase<ClientContext>[] = scenarios.map((s) => ({
     id: s.id,
     title: s.title,
@@ -59,6 +60,7 @@ export function clientCases(scenarios: readonly Scenario[], property?: PropertyS
       run: async (ctx) => outcomeOf(await runPropertyScenario(ctx.driver, ctx.server, { seed: property.seed, numRuns: property.numRuns, shrinkBudgetMs: property.shrinkBudgetMs })),
     });
   }
+  if (vectors) cases.push(...vectorCases());
   return cases;
 }
 
@@ -66,6 +68,8 @@ export interface ClientSuiteOptions {
   readonly context: ClientContext;
   readonly scenarios: readonly Scenario[];
   readonly property?: PropertySettings | undefined;
+  /** Also deliver the parser vectors over the wire (one case per vector file). */
+  readonly vectors?: boolean | undefined;
   readonly target: RunResult['target'];
   readonly harnessVersion: string;
   readonly seed: number;
@@ -80,7 +84,7 @@ export interface ClientSuiteOptions {
 
 /** Runs the client suite against one driver and returns the canonical RunResult (mode `client`). */
 export function runClientSuite(o: ClientSuiteOptions): Promise<RunResult> {
-  return runCases(clientCases(o.scenarios, o.property), o.context, {
+  return runCases(clientCases(o.scenarios, o.property, o.vectors), o.context, {
     mode: 'client',
     target: o.target,
     harnessVersion: o.harnessVersion,

@@ -21,7 +21,7 @@ Targets (one or more; each gets its own result):
   --browser <names>               real browsers via puppeteer-core: chromium, firefox (comma-separated)
 Selection:
   --case <glob>                   scenario ID pattern, * = any run of characters (repeatable, comma-separated)
-  --area <name>                   parse, reconnect, last-event-id, status, content-type, redirect, request, lifecycle
+  --area <name>                   parse, reconnect, last-event-id, status, content-type, redirect, request, lifecycle, vectors
   --exclude <glob>                leave out matching scenarios (repeatable)
   --list                          print the scenarios with their requirement IDs and exit
 Results:
@@ -34,6 +34,10 @@ Generated scenario (client.parse.generated-streams):
   --property-runs <n>             generated streams per target (default 10)
   --property-time <ms>            shrinking budget after a failure (default 20000)
   --no-property                   leave it out
+Parser vectors over the wire (client.vectors.<file>):
+  --vectors                       also serve every parser vector (fixtures/vectors) on its own connection,
+                                  split after every CR and inside every multi-byte character (~400
+                                  connections: about 10 s in-process, a minute or more per browser)
 Limits:
   --concurrency <n>               scenarios at once (default: per driver; timing scenarios run alone)
   --timeout-multiplier <x>        scale every scenario's time limit (slow machines)
@@ -60,6 +64,7 @@ export interface ClientOptions {
   propertyRuns: number;
   propertyTimeMs: number;
   property: boolean;
+  vectors: boolean;
   concurrency?: number | undefined;
   timeoutMultiplier: number;
   epsilonMs: number;
@@ -73,7 +78,7 @@ function positiveInt(name: string, value: string, min = 1): number {
 export function parseClientArgs(args: readonly string[]): ClientOptions {
   const o: ClientOptions = {
     targets: [], ids: [], areas: [], exclude: [], list: false, reporters: [], strict: false,
-    seed: Math.floor(Math.random() * 2 ** 31), propertyRuns: 10, propertyTimeMs: 20_000, property: true, timeoutMultiplier: 1, epsilonMs: 30,
+    seed: Math.floor(Math.random() * 2 ** 31), propertyRuns: 10, propertyTimeMs: 20_000, property: true, vectors: false, timeoutMultiplier: 1, epsilonMs: 30,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -126,6 +131,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
       case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
       case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--no-property': o.property = false; break;
+      case '--vectors': o.vectors = true; break;
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
       case '--timeout-multiplier': {
         const v = Number(value());
@@ -191,13 +197,14 @@ export async function runClientTargets(o: ClientOptions, onProblem: (message: st
         context: { driver, server, epsilonMs: o.epsilonMs, timeoutMultiplier: o.timeoutMultiplier },
         scenarios,
         property: o.property ? { seed: o.seed, numRuns: o.propertyRuns, shrinkBudgetMs: o.propertyTimeMs } : undefined,
+        vectors: o.vectors,
         target: { name: driver.name, version: driver.version },
         harnessVersion: version(),
         seed: o.seed,
         strict: o.strict,
         options: {
           target: target.kind, command: target.kind === 'exec' ? target.command : undefined, ids: o.ids, areas: o.areas, exclude: o.exclude,
-          baselineFile: o.baselineFile, propertyRuns: o.property ? o.propertyRuns : 0, epsilonMs: o.epsilonMs, timeoutMultiplier: o.timeoutMultiplier,
+          baselineFile: o.baselineFile, propertyRuns: o.property ? o.propertyRuns : 0, vectors: o.vectors, epsilonMs: o.epsilonMs, timeoutMultiplier: o.timeoutMultiplier,
         },
         selection,
         baseline,
@@ -223,7 +230,8 @@ export const command: Command = {
     const o = parseClientArgs(args);
     if (o.list) {
       const [{ loadScenarios }, { PROPERTY_CASE_INFO }] = await Promise.all([import('../../conformance/client/scenario.ts'), import('../../conformance/client/suite.ts')]);
-      process.stdout.write(listCases([...loadScenarios(), PROPERTY_CASE_INFO], { ids: o.ids, areas: o.areas, exclude: o.exclude }));
+      const { vectorCases } = await import('../../conformance/client/wire-vectors.ts');
+      process.stdout.write(listCases([...loadScenarios(), PROPERTY_CASE_INFO, ...(o.vectors ? vectorCases() : [])], { ids: o.ids, areas: o.areas, exclude: o.exclude }));
       return 0;
     }
     process.stderr.write(`sse-conformance client (seed ${o.seed})\n`);

@@ -1,7 +1,7 @@
 // A deliberately faulty client, for proving the harness: our reference EventSource behind a lying
 // fetch that injects five classic bugs. In npm test it must fail exactly the scenarios covering
 // these rules, while the reference client passes them all:
-//   1. reconnects early: every `retry: N` reaches the client as N/4;
+//   1. reconnects early: every `retry: N` reaches the client as N/10;
 //   2. ignores Last-Event-ID: the header is never sent;
 //   3. retries after 401: a 401 is turned into a network error (so the client reconnects);
 //   4. treats a CRLF split across chunks as two lines: an LF that starts a chunk right after a CR
@@ -13,7 +13,7 @@ import type { FetchLike } from '../../../reference/client.ts';
 import { runAdapter } from './run-adapter.ts';
 
 function shortenRetries(text: string): string {
-  return text.replace(/(^|[\r\n])retry: ?(\d+)(?=[\r\n])/g, (_m, start: string, n: string) => `${start}retry: ${Math.floor(Number(n) / 4)}`);
+  return text.replace(/(^|[\r\n])retry: ?(\d+)(?=[\r\n])/g, (_m, start: string, n: string) => `${start}retry: ${Math.floor(Number(n) / 10)}`);
 }
 
 function dropEmptyIds(text: string): string {

@@ -29,22 +29,24 @@ export function runAdapter(name: string, makeFetch?: () => FetchLike): void {
       reportClosed();
     }
   };
-  es.onopen = () => {
+  const onMessage = (event: Event): void => {
+    const e = event as MessageEvent;
+    print({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, readyState: es.readyState });
+    maybeClose('message');
+  };
+  // A stream may name its events "open" or "error": those arrive as MessageEvents.
+  es.onopen = (event) => {
+    if (event instanceof MessageEvent) return onMessage(event);
     print({ kind: 'open', readyState: es.readyState });
     maybeClose('open');
   };
-  es.onerror = () => {
+  es.onerror = (event) => {
+    if (event instanceof MessageEvent) return onMessage(event);
     print({ kind: 'error', readyState: es.readyState });
     reportClosed();
     maybeClose('error');
   };
-  for (const type of types) {
-    es.addEventListener(type, (event) => {
-      const e = event as MessageEvent;
-      print({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, readyState: es.readyState });
-      maybeClose('message');
-    });
-  }
+  for (const type of types) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
   // Stay alive until the harness stops us (a reconnect timer must not be the only thing running).
   const keepAlive = setInterval(() => {}, 1 << 30);
   process.on('SIGTERM', () => {

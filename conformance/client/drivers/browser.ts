@@ -26,14 +26,11 @@ const PAGE = `<!doctype html>
   let closedSent = false;
   const reportClosed = () => { if (!closedSent && es.readyState === 2) { closedSent = true; send({ kind: 'closed', readyState: 2 }); } };
   const maybeClose = (kind) => { if (cfg.closeOn === kind) { es.close(); reportClosed(); } };
-  es.onopen = () => { send({ kind: 'open', readyState: es.readyState }); maybeClose('open'); };
-  es.onerror = () => { send({ kind: 'error', readyState: es.readyState }); reportClosed(); maybeClose('error'); };
-  for (const type of cfg.eventTypes) {
-    es.addEventListener(type, (e) => {
-      send({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState });
-      maybeClose('message');
-    });
-  }
+  const onMessage = (e) => { send({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState }); maybeClose('message'); };
+  // A stream may name its events "open" or "error": those arrive as MessageEvents.
+  es.onopen = (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'open', readyState: es.readyState }); maybeClose('open'); };
+  es.onerror = (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'error', readyState: es.readyState }); reportClosed(); maybeClose('error'); };
+  for (const type of cfg.eventTypes) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
 })();
 </script>`;
 

@@ -90,7 +90,7 @@ describe('exec driver: the deliberately faulty adapter fails exactly the scenari
   // The default-delay scenario only measures (3 s); it proves nothing here.
   const selected = scenarios.filter((s) => s.id !== 'client.reconnect.default-delay');
   const EXPECTED_FAILURES = [
-    // reconnects early (retry shortened to a quarter)
+    // reconnects early (retry shortened to a tenth)
     'client.reconnect.respects-retry-lower-bound',
     'client.reconnect.retry-persists',
     'client.reconnect.retry-leading-zeros',

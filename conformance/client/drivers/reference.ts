@@ -26,23 +26,24 @@ export function referenceDriver(options: { parallel?: number } = {}): ClientDriv
           reportClosed();
         }
       };
-      es.addEventListener('open', () => {
+      const onMessage = (event: Event): void => {
+        const e = event as MessageEvent;
+        run.observe({ kind: 'event', type: e.type, data: String(e.data), lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState });
+        maybeClose('message');
+      };
+      // A stream may name its events "open" or "error": those arrive as MessageEvents.
+      es.addEventListener('open', (event) => {
+        if (event instanceof MessageEvent) return onMessage(event);
         run.observe({ kind: 'open', readyState: es.readyState });
         maybeClose('open');
       });
-      es.addEventListener('error', () => {
+      es.addEventListener('error', (event) => {
+        if (event instanceof MessageEvent) return onMessage(event);
         run.observe({ kind: 'error', readyState: es.readyState });
         reportClosed();
         maybeClose('error');
       });
-      for (const type of run.eventTypes) {
-        es.addEventListener(type, (event) => {
-          const e = event as MessageEvent;
-          run.observe({ kind: 'event', type: e.type, data: String(e.data), lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState });
-          if (type === 'message') maybeClose('message');
-          else if (run.closeOn === 'message') maybeClose('message');
-        });
-      }
+      for (const type of run.eventTypes) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
       await new Promise<void>((resolve) => {
         if (run.signal.aborted) resolve();
         else run.signal.addEventListener('abort', () => resolve(), { once: true });
