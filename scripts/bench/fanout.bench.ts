@@ -23,7 +23,12 @@ import type { ServerKind } from './fanout-server.ts';
 import { machineDescription, percentile } from './statistics.ts';
 
 const quick = process.argv.includes('--quick');
-for (const arg of process.argv.slice(2)) if (arg !== '--quick') throw new Error(`fanout bench: unknown option ${arg} (known: --quick)`);
+for (const arg of process.argv.slice(2)) {
+  if (arg !== '--quick') {
+    process.stderr.write(`fanout bench: unknown option ${arg} (known: --quick)\n`);
+    process.exit(64);
+  }
+}
 
 /**
  * Subscribers per server, and a publish rate per server that the machine (2 shared cores, three

@@ -243,4 +243,9 @@ function main(): void {
   process.exitCode = missed ? 1 : 0;
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exitCode = 64;
+}
