@@ -26,7 +26,7 @@ export const UNTESTABLE: readonly Untestable[] = [
   },
   {
     id: 'REQ-INITIATOR-OTHER',
-    reason: 'The initiator type exists only in a browser\'s Resource Timing entries, which are added when a fetch completes; an event stream completes only when it ends, engines differ on whether they record long-lived streams at all, and non-browser clients have no initiator type. No black-box observation from the server side can see it.',
+    reason: 'The initiator type exists only inside a browser, in the Resource Timing entry for the fetch (written when the fetch ends, which for an event stream is when the body ends); nothing of it reaches the network. This harness observes clients from the server side and through the events their adapters report, and non-browser clients have no initiator type at all, so it has no client-neutral way to observe the rule.',
   },
   {
     id: 'SRV-CLIENT-ID-IN-URL',
