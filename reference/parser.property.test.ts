@@ -178,6 +178,25 @@ describe('parser properties (seeded; replay with SSEC_SEED)', () => {
   });
 });
 
+describe('encoder refusals (seeded)', () => {
+  it('refuses ids with CR, LF or NUL, event types with CR or LF, and retry values that are not non-negative integers', () => {
+    const withBad = (bad: fc.Arbitrary<string>) => fc.tuple(fc.string({ maxLength: 5 }), bad, fc.string({ maxLength: 5 })).map(([a, b, c]) => a + b + c);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          withBad(fc.constantFrom('\r', '\n', '\u0000')).map((id): EncodableEvent => ({ id, data: 'x' })),
+          withBad(fc.constantFrom('\r', '\n')).map((event): EncodableEvent => ({ event, data: 'x' })),
+          fc.oneof(fc.integer({ max: -1 }), fc.double({ noNaN: false }).filter((n) => !Number.isSafeInteger(n) || n < 0)).map((retry): EncodableEvent => ({ retry })),
+        ),
+        (event) => {
+          expect(() => encodeEvent(event)).toThrow(SseEncodeError);
+        },
+      ),
+      { seed, numRuns: 300 },
+    );
+  });
+});
+
 describe('Base64 helper properties (seeded)', () => {
   it('round-trips arbitrary bytes, and the text is canonical', () => {
     fc.assert(
