@@ -95,7 +95,6 @@ export async function runScenario(scenario: Scenario, driver: ClientDriver, serv
     if (settleTimer) clearTimeout(settleTimer);
     abort.abort();
   }
-  mounted.unmount();
   const durationMs = server.now() - start;
   // Only what arrived inside the observation window counts, like the observations.
   const requests = mounted.requests.filter((r) => r.time <= stoppedAt).map((r) => ({
@@ -103,6 +102,7 @@ export async function runScenario(scenario: Scenario, driver: ClientDriver, serv
     time: r.time - start,
     endedAt: r.endedAt === undefined ? undefined : r.endedAt - start,
   }));
+  mounted.unmount(); // after the snapshot: it ends the scenario's still-open responses
   return evaluateScenario(scenario, { observations, requests, outcome, timedOut, durationMs, epsilonMs });
 }
 

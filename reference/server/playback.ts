@@ -72,7 +72,11 @@ export interface MountedScenario {
   readonly url: string;
   /** Requests this scenario received so far, in arrival order (live view). */
   readonly requests: readonly LoggedRequest[];
-  /** Stops serving it: later requests get 404 and are logged as unmatched. */
+  /**
+   * Stops serving it: later requests get 404 and are logged as unmatched, and responses of this
+   * scenario still open (hanging streams) are destroyed, so no connection outlives its scenario
+   * (browsers allow only 6 per host).
+   */
   unmount(): void;
 }
 
@@ -120,7 +124,7 @@ export function chunkBytes(chunk: PlaybackChunk): Buffer {
 export async function createPlaybackServer(options: { host?: string } = {}): Promise<PlaybackServer> {
   const host = options.host ?? '127.0.0.1';
   const log: LoggedRequest[] = [];
-  const scenarios = new Map<string, { script: PlaybackScript; requests: LoggedRequest[] }>();
+  const scenarios = new Map<string, { script: PlaybackScript; requests: LoggedRequest[]; open: Set<ServerResponse> }>();
   const statics = new Map<string, StaticResource>();
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -193,6 +197,8 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
       return;
     }
     scenario.requests.push(entry);
+    scenario.open.add(res);
+    res.on('close', () => scenario.open.delete(res));
     const step = scenario.script.responses[entry.index] ?? scenario.script.afterScript ?? DEFAULT_AFTER_SCRIPT;
     play(step, scenario.script, key, req, res, entry);
   }
@@ -273,7 +279,8 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
       for (const step of [...script.responses, ...(script.afterScript ? [script.afterScript] : [])]) for (const c of step.chunks ?? []) chunkBytes(c); // validate now, not mid-run
       const key = randomBytes(6).toString('hex');
       const requests: LoggedRequest[] = [];
-      scenarios.set(key, { script, requests });
+      const open = new Set<ServerResponse>();
+      scenarios.set(key, { script, requests, open });
       const path = entry.startsWith('/') ? entry : `/${entry}`;
       return {
         key,
@@ -281,6 +288,8 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
         requests,
         unmount: () => {
           scenarios.delete(key);
+          for (const res of open) res.destroy();
+          open.clear();
         },
       };
     },
