@@ -8,8 +8,6 @@ import type { ServerCase, ServerContext } from './context.ts';
 import { mimeEssence } from './response.ts';
 import { redactHeaders, type ReadResult } from './stream-reader.ts';
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
 type Attempt = 'none' | 'wrong' | 'valid';
 
 function attemptUrl(ctx: ServerContext, attempt: Attempt): string {
@@ -22,9 +20,13 @@ function attemptUrl(ctx: ServerContext, attempt: Attempt): string {
   return u.href;
 }
 
+/**
+ * Without (or with wrong) credentials, none of the configured headers is sent: a credential may
+ * travel in any header (`X-Api-Key`…), and sending it would make a correct server look bypassed.
+ */
 function attemptHeaders(ctx: ServerContext, attempt: Attempt): Record<string, string> {
   const headers: Record<string, string> = { accept: 'text/event-stream' };
-  for (const [k, v] of Object.entries(ctx.config.headers)) if (attempt === 'valid' || !CREDENTIAL_HEADERS.has(k.toLowerCase())) headers[k] = v;
+  if (attempt === 'valid') Object.assign(headers, ctx.config.headers);
   if (attempt === 'wrong') headers['authorization'] = `Bearer sse-conformance-invalid-${ctx.nonce}`;
   return headers;
 }

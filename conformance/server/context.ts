@@ -13,6 +13,9 @@
 import type { RunnableCase } from '../runner.ts';
 import { readResponse, type ReadRequest, type ReadResult } from './stream-reader.ts';
 
+/** A field block left open this long while the stream is quiet counts as unterminated (SRV-EVENT-TERMINATOR). */
+export const TERMINATOR_PAUSE_MS = 1000;
+
 export interface ServerTargetConfig {
   /** Stream URL; may contain `{channel}`. */
   readonly url: string;
@@ -214,6 +217,10 @@ export class ServerContext {
     const expectedTypes = new Set(samples.map((s) => s.event ?? 'message'));
     const result = await this.read({
       url,
+      // One terminator pause beyond the window: a field block still open at the end of the window
+      // has then been quiet long enough to be judged, however late a loaded machine delivered it.
+      totalTimeMs: this.config.headerTimeoutMs + this.config.observeMs + TERMINATOR_PAUSE_MS,
+      bodyTimeMs: this.config.observeMs + TERMINATOR_PAUSE_MS,
       onHeaders: ({ status }) => {
         this.resolvePrimaryHeaders?.(status);
         if (status !== 200 || !samples.length) return;

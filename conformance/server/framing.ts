@@ -4,17 +4,10 @@ import { isBase64 } from '../../reference/encoder.ts';
 import type { CheckResult, Evidence } from '../model.ts';
 import { check, type CaseOutcome } from '../runner.ts';
 import { bytesEvidence, eventsEvidence, headersEvidence } from './capture-evidence.ts';
-import type { PrimaryCapture, ServerCase, ServerContext } from './context.ts';
+import { TERMINATOR_PAUSE_MS, type PrimaryCapture, type ServerCase, type ServerContext } from './context.ts';
 import { noStream } from './response.ts';
 import { lintWire, type FindingRule, type WireAnalysis } from './wire-lint.ts';
 
-/** A field block left open this long while the stream is quiet counts as unterminated. */
-export const TERMINATOR_PAUSE_MS = 1000;
-
-/** Short observation windows get a shorter pause, so an unterminated block is still seen. */
-function terminatorPause(capture: PrimaryCapture): number {
-  return Math.min(TERMINATOR_PAUSE_MS, Math.max(200, capture.observeMs / 2));
-}
 
 const analyses = new WeakMap<PrimaryCapture, WireAnalysis>();
 
@@ -22,7 +15,7 @@ export function analyse(capture: PrimaryCapture): WireAnalysis {
   let a = analyses.get(capture);
   if (!a) {
     const r = capture.result;
-    a = lintWire(r.body, r.chunks, { endedByServer: r.end === 'eof' || r.end === 'reset', endedAt: r.elapsedMs, pauseMs: terminatorPause(capture) });
+    a = lintWire(r.body, r.chunks, { endedByServer: r.end === 'eof' || r.end === 'reset', endedAt: r.elapsedMs, pauseMs: TERMINATOR_PAUSE_MS });
     analyses.set(capture, a);
   }
   return a;
@@ -100,7 +93,7 @@ const bomCase = framingCase(
 
 const terminatorCase = framingCase(
   'server.framing.event-terminator', 'Every event ends with a blank line', 'terminator', ['SRV-EVENT-TERMINATOR', 'PARSE-EOF-DISCARD', 'PARSE-BLANK-LINE-DISPATCH'],
-  `Track field blocks in the observed body; a block still open when the body ends, or left open for ${TERMINATOR_PAUSE_MS} ms (half the observation window when shorter) while no further field arrives, is not terminated.`,
+  `Track field blocks in the observed body (read for the observation window plus ${TERMINATOR_PAUSE_MS} ms); a block still open when the body ends, or left open for ${TERMINATOR_PAUSE_MS} ms while no further field arrives, is not terminated.`,
   'Each event is closed by a blank line before the server pauses or ends the body (otherwise clients never dispatch it, or merge it with the next one).',
   'every field block closed by a blank line before a pause or the end of the body',
   (capture) => capture.result.end === 'line-cap'
@@ -140,14 +133,22 @@ const base64Case: ServerCase = {
       const channel = ctx.channel('binary');
       const type = [...declared][0] ?? `ssec-binary-${ctx.nonce}`;
       let publishDetail = '';
+      const local = new AbortController();
+      let settle: NodeJS.Timeout | undefined;
       const result = await ctx.read({
         url: ctx.streamUrl(channel),
         onHeaders: ({ status }) => {
-          if (status === 200) void ctx.publish(channel, { event: type, binary: b64 }, signal).then((o) => { publishDetail = o.detail; });
+          if (status === 200) {
+            void ctx.publish(channel, { event: type, binary: b64 }, signal).then((o) => {
+              publishDetail = o.detail;
+              settle = setTimeout(() => local.abort(), ctx.config.deliveryMs + 250); // not coming if not here by then
+            });
+          }
         },
         stopWhen: (p) => p.events.some((e) => e.type === type),
         totalTimeMs: ctx.config.headerTimeoutMs + ctx.config.deliveryMs + 500,
-      }, signal);
+      }, AbortSignal.any([signal, local.signal]));
+      clearTimeout(settle);
       const got = result.events.find((e) => e.type === type);
       evidence.push(bytesEvidence(result, 'binary round-trip stream'));
       if (!got) {

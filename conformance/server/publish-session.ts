@@ -40,6 +40,10 @@ export async function publishSession(ctx: ServerContext, signal: AbortSignal, op
   const headers: Record<string, string> = {};
   if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
   let stop = false;
+  // Once everything is published, what has not arrived within the delivery limit is not coming:
+  // end the read then rather than at the (much longer) total limit.
+  const local = new AbortController();
+  let settleTimer: NodeJS.Timeout | undefined;
   const result = await ctx.read({
     url,
     headers,
@@ -53,11 +57,13 @@ export async function publishSession(ctx: ServerContext, signal: AbortSignal, op
           outcomes.push(outcome);
           if (!outcome.ok) return;
         }
+        if (!stop) settleTimer = setTimeout(() => local.abort(), ctx.config.deliveryMs + 250);
       })();
     },
     stopWhen: (p) => p.events.filter((e) => e.type === options.type).length >= options.expect,
-  }, signal);
+  }, AbortSignal.any([signal, local.signal]));
   stop = true;
+  clearTimeout(settleTimer);
   await publishing;
   return { result, outcomes, received: result.events.filter((e) => e.type === options.type) };
 }

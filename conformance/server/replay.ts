@@ -8,6 +8,8 @@ import type { ServerCase, ServerContext } from './context.ts';
 import { publishSession } from './publish-session.ts';
 import { noStream } from './response.ts';
 import type { TimedEvent } from './stream-reader.ts';
+import { analyse } from './framing.ts';
+import type { WireLine } from './wire-lint.ts';
 
 /** Events that set an id (the last event ID changed), with that id. */
 export function idEvents(events: readonly TimedEvent[], initial = ''): { event: TimedEvent; id: string }[] {
@@ -22,6 +24,19 @@ export function idEvents(events: readonly TimedEvent[], initial = ''): { event: 
 
 const DECIMAL = /^[0-9]{1,15}$/;
 
+/** Non-empty `id` field values in wire order (ids with NUL are ignored by clients and judged elsewhere). */
+export function wireIds(lines: readonly WireLine[]): { id: string }[] {
+  const out: { id: string }[] = [];
+  lines.forEach((line, i) => {
+    const text = i === 0 ? line.text.replace(/^\uFEFF/, '') : line.text;
+    if (line.ending === '' || !(text === 'id' || text.startsWith('id:'))) return;
+    let value = text.slice(3);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (value !== '' && !value.includes('\u0000')) out.push({ id: value });
+  });
+  return out;
+}
+
 const idsCase: ServerCase = {
   id: 'server.replay.ids-fresh',
   title: 'Event ids never repeat and numeric ids increase',
@@ -34,7 +49,9 @@ const idsCase: ServerCase = {
     const r = capture.result;
     const why = noStream(r);
     if (why) return { verdict: 'ERROR', reason: `no stream to judge: ${why}`, checks: [], evidence: [headersEvidence(r)] };
-    const ids = idEvents(r.events);
+    // Ids as written on the wire (an id repeated on every event does not change lastEventId, so the
+    // parsed events alone would hide the repeat).
+    const ids = wireIds(analyse(capture).lines);
     const evidence: Evidence[] = [eventsEvidence(r.events)];
     if (ctx.config.noReplay) return { verdict: 'UNSUPPORTED', reason: 'declared: the server does not replay (--no-replay)', checks: [], evidence };
     if (ids.length < 2) return { verdict: 'UNSUPPORTED', reason: `the server sent ${ids.length ? 'only one event id' : 'no event ids'} during the observation, so ids and replay cannot be judged`, checks: [], evidence };

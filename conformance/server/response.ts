@@ -107,6 +107,8 @@ async function incrementalOutcome(ctx: ServerContext, signal: AbortSignal, compr
   const count = 3;
   let done = false;
   let publishing: Promise<void> | undefined;
+  // When the publishing loop ends (all delivered, or one held back), the read has nothing left to wait for.
+  const local = new AbortController();
   const result = await ctx.read({
     url: ctx.streamUrl(channel),
     headers,
@@ -119,19 +121,19 @@ async function incrementalOutcome(ctx: ServerContext, signal: AbortSignal, compr
           const data = `latency-${i}-${ctx.nonce}`;
           const outcome = await ctx.publish(channel, { event: type, data }, signal, started);
           sent.push({ data, at: outcome.at, ok: outcome.ok, detail: outcome.detail });
-          if (!outcome.ok) return;
+          if (!outcome.ok) break;
           const deadline = performance.now() + ctx.config.deliveryMs;
           while (performance.now() < deadline && !got.has(data) && !signal.aborted && !done) await new Promise((r) => setTimeout(r, 5));
-          if (!got.has(data)) return; // held back: no point publishing more
+          if (!got.has(data)) break; // held back: no point publishing more
         }
-      })();
+      })().finally(() => local.abort());
     },
     // Matched by order of this case's event type, not by data: a data-corrupting server is another case's finding.
     stopWhen: (p) => {
       p.events.filter((e) => e.type === type).forEach((e, i) => { if (!got.has(`latency-${i}-${ctx.nonce}`)) got.set(`latency-${i}-${ctx.nonce}`, e.at); });
       return got.size >= count;
     },
-  }, signal);
+  }, AbortSignal.any([signal, local.signal]));
   done = true;
   await publishing;
   const evidence = [headersEvidence(result), timelineEvidence(result), bytesEvidence(result)];

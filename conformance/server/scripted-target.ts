@@ -20,6 +20,8 @@ export interface WireStyle {
   /** Split every event's bytes into two writes this many ms apart. */
   readonly splitWritesMs?: number | undefined;
   readonly retry?: string | undefined;
+  /** Write this id on every event instead of fresh ones (a broken server, for the ids case). */
+  readonly fixedId?: string | undefined;
 }
 
 export interface ScriptedTargetOptions {
@@ -61,7 +63,7 @@ export async function startScriptedTarget(options: ScriptedTargetOptions = {}): 
     const lines: string[] = [];
     // Without a space after the colon, a value that starts with a space still needs one (SRV-VALUE-LEADING-SPACE).
     const data = e.data.replace(/\r\n|\r/g, '\n').split('\n').map((l) => `data${l.startsWith(' ') ? ': ' : sep}${l}`);
-    const id = `id${sep}${e.id}`;
+    const id = `id${sep}${style.fixedId ?? e.id}`;
     const ev = e.event ? [`event${sep}${e.event}`] : [];
     if (style.order === 'data-event-id') lines.push(...data, ...(style.comments ? [':inside'] : []), ...ev, id);
     else lines.push(id, ...ev, ...(style.comments ? [': inside'] : []), ...data);

@@ -212,7 +212,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
     import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
   ]);
   const ctx = new ServerContext({
-    url: o.url!, headers: o.headers, hasCredentials: Boolean(o.headers['authorization'] || o.headers['cookie'] || o.authQuery), authQuery: o.authQuery,
+    url: o.url!, headers: o.headers, hasCredentials: Object.keys(o.headers).length > 0 || o.authQuery !== undefined, authQuery: o.authQuery,
     protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
     observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
     deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns, propertyTimeMs: o.propertyTimeMs,
