@@ -26,7 +26,7 @@ ${checks ? `<table class="checks"><tr><th>check</th><th>verdict</th><th>expected
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SSE conformance: ${esc(result.target.url ?? result.target.name)}</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1f2328}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}.v{color:#fff;border-radius:3px;padding:0 .35rem;font-size:12px;font-weight:600}pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap}.checks td{font-size:13px}summary{cursor:pointer}</style></head>
-<body><h1>SSE conformance ${s.ok ? '✅ conformant' : s.indeterminate ? '⚠️ indeterminate' : '❌ not conformant'}</h1>
+<body><h1>SSE conformance: <span class="v" style="font-size:inherit;background:${s.ok ? COLORS.PASS : s.indeterminate ? COLORS.ERROR : COLORS.FAIL}">${s.ok ? 'conformant' : s.indeterminate ? 'indeterminate' : 'not conformant'}</span></h1>
 <p>Target <code>${esc(result.target.url ?? result.target.name)}</code> · ${result.mode} · sse-conformance ${esc(result.harness.version)} · seed ${result.seed}${result.strict ? ' · strict' : ''} · ${esc(result.startedAt)} → ${esc(result.endedAt)} · ${s.selected} selected / ${s.run} run</p>
 ${s.indeterminate ? `<p><b>Indeterminate:</b> ${esc(s.indeterminate)}</p>` : ''}${s.staleBaseline.length ? `<p><b>Stale baseline entries:</b> ${s.staleBaseline.map(esc).join(', ')}</p>` : ''}
 <p id="filters">${filters}</p>

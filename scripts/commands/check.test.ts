@@ -65,6 +65,15 @@ describe('the check command', () => {
     expect(r.summary.selected).toBe(11);
   });
 
+  it('cooperative on one shared stream (no {channel}): publishing cases take turns, no false failure', async () => {
+    const r = await runCheck(parseCheckArgs([`${target.url}/channels/shared`, '--publish', `${target.url}/channels/shared`, '--heartbeat', '300', '--observe', '800', '--property-runs', '3', '--strict']));
+    expect(failures(r)).toEqual([]);
+    const byId = Object.fromEntries(r.cases.map((c) => [c.id, c.verdict]));
+    expect(byId['server.publish.round-trip']).toBe('PASS');
+    expect(byId['server.replay.publish-while-disconnected']).toBe('PASS');
+    expect(byId['server.stop.closed-channel-204']).toBe('UNSUPPORTED');
+  }, 20_000);
+
   it('writes every report format and exits 0 when conformant', async () => {
     const out = (f: string) => join(dir, f);
     const code = await main(['check', ...argsFor(target), '--area', 'response,framing,auth', '--reporter', `json=${out('r.json')}`, '--reporter', `junit=${out('j.xml')}`,
