@@ -142,7 +142,7 @@ async function replayOutcome(ctx: ServerContext, signal: AbortSignal, via: 'head
   const fromStart = p.before.some((b) => first && sameEvent(first, b));
   checks.push(check('resumes-after', first && expectFirst && sameEvent(first, expectFirst) ? 'PASS' : 'FAIL', ['SRV-LAST-EVENT-ID-RESUME', 'LAST-EVENT-ID-HEADER'],
     `the first event after reconnecting is the one right after id ${JSON.stringify(p.resumeId)}: ${describe(expectFirst)}`,
-    first ? `${describe(first)}${fromStart ? ' (an event the client had already seen: replayed from an earlier point)' : ''}` : 'no event (the server did not replay)'));
+    first ? `${describe(first)}${fromStart ? ' (an event the client had already seen: replayed from an earlier point)' : ''}` : `no event (the server did not replay${p.type === undefined ? '; a live-only server that never replays can declare --no-replay' : ''})`));
   const dups = got.filter((g) => p.before.some((b) => sameEvent(g, b)));
   checks.push(check('no-duplicates', dups.length ? 'FAIL' : 'PASS', ['SRV-LAST-EVENT-ID-RESUME'], 'no event the client already received is sent again',
     dups.length ? `${dups.length} already-seen event(s) sent again, e.g. ${describe(dups[0])}` : 'none repeated'));
