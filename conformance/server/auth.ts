@@ -112,7 +112,7 @@ export const AUTH_CASES: readonly ServerCase[] = [
     id: 'server.auth.valid-credentials',
     title: 'With the configured credentials the protected stream is served',
     area: 'auth',
-    requirementIds: ['SRV-AUTH-REJECT', 'SRV-STATUS-200', 'SRV-CONTENT-TYPE'],
+    requirementIds: ['SRV-AUTH-REJECT', 'SRV-STATUS-200'],
     description: 'GET the protected URL with the configured credentials (--bearer, --header, --auth-query).',
     expectation: 'HTTP 200 (the stream opens); its Content-Type is judged by server.response.content-type.',
     async run(ctx, signal) {
