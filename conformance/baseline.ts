@@ -10,12 +10,25 @@
  *   Lines         server.framing.utf8: reason      (also "- id: reason", "id  # reason"; # comments, blank lines)
  */
 
+import { failsRun, type RunResult } from './model.ts';
+
 export interface BaselineEntry {
   /** `caseId` or `caseId:checkName`. */
   readonly key: string;
   readonly caseId: string;
   readonly check?: string | undefined;
   readonly reason: string;
+}
+
+/** A baseline (line format) listing every case that fails this run, with its reason; read back by {@link parseBaseline}. */
+export function renderBaseline(result: RunResult): string {
+  const lines = [`# sse-conformance expected failures for ${result.target.url ?? result.target.name}, written ${result.endedAt}`, '# Remove an entry once the case passes: listed cases that pass fail the run (stale).'];
+  for (const c of result.cases) {
+    if (!failsRun(c.verdict, result.strict)) continue;
+    const reason = (c.expectedFailure?.reason ?? `${c.verdict}: ${c.reason ?? ''}`).replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001f]/g, ' ').trim();
+    lines.push(`${c.id}: ${reason}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export class BaselineError extends Error {

@@ -101,6 +101,14 @@ describe('the check command', () => {
     expect(parseRunResult(readFileSync(join(dir, 'b.json'), 'utf8')).summary.staleBaseline).toEqual(['server.stop.declared-status']);
   });
 
+  it('--write-baseline writes the failures; with it the next run is conformant', async () => {
+    const failing = [`${target.url}/channels/{channel}`, '--publish', `${target.url}/channels/{channel}`, '--case', 'server.stop.*', '--expect-status', `410=${target.url}/nowhere`];
+    expect(await main(['check', ...failing, '--write-baseline', join(dir, 'written.txt'), '--reporter', `json=${join(dir, 'w.json')}`])).toBe(1);
+    const text = readFileSync(join(dir, 'written.txt'), 'utf8');
+    expect(text).toMatch(/^server\.stop\.declared-status: FAIL: /m);
+    expect(await main(['check', ...failing, '--expected-failures', join(dir, 'written.txt'), '--reporter', `json=${join(dir, 'w.json')}`])).toBe(0);
+  });
+
   it('exit 2 when the target is unreachable, with every case ERROR', async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseBaseline, BaselineError, type BaselineEntry } from '../../conformance/baseline.ts';
+import { parseBaseline, renderBaseline, BaselineError, type BaselineEntry } from '../../conformance/baseline.ts';
 import type { CaseInfo, RunResult } from '../../conformance/model.ts';
 import { REPORT_FORMATS, render, type ReportFormat } from '../../conformance/report/index.ts';
 import { exitCodeFor, isSelected, runCases, type Selection } from '../../conformance/runner.ts';
@@ -41,6 +41,8 @@ Results:
                                   path the report goes to stdout
   --expected-failures <file>      baseline of known failures (JSON, or lines "case-id[:check]: reason");
                                   listed cases that pass are stale and fail the run
+  --write-baseline <file>         write this run's failing cases as a baseline file (reason = the
+                                  failure's reason), to adopt the harness on a known-imperfect server
   --strict                        SHOULD-level findings (NON_STRICT) fail the run too
   --seed <n>                      seed for generated data (printed in every report; replays a run)
 Limits:
@@ -76,6 +78,7 @@ export interface CheckOptions {
   list: boolean;
   reporters: { format: ReportFormat; path?: string | undefined }[];
   baselineFile?: string | undefined;
+  writeBaseline?: string | undefined;
   strict: boolean;
   seed: number;
   headerTimeoutMs: number;
@@ -167,6 +170,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
         break;
       }
       case '--expected-failures': o.baselineFile = value(); break;
+      case '--write-baseline': o.writeBaseline = value(); break;
       case '--strict': o.strict = true; break;
       case '--seed': o.seed = positiveInt(flag, value(), 0); break;
       case '--header-timeout': o.headerTimeoutMs = positiveInt(flag, value(), 50); break;
@@ -273,6 +277,10 @@ export const command: Command = {
     const result = await runCheck(o, baseline);
     const written = writeReports(result, o.reporters);
     for (const path of written) process.stderr.write(`report written: ${path}\n`);
+    if (o.writeBaseline) {
+      writeFileSync(o.writeBaseline, renderBaseline(result));
+      process.stderr.write(`baseline written: ${o.writeBaseline}\n`);
+    }
     return exitCodeFor(result);
   },
 };
