@@ -1,6 +1,8 @@
 // Every format renders from the canonical JSON; JUnit is checked against the JUnit (Ant/Jenkins)
 // schema's structure by a small XML reader written here (no network, no schema download).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { validateJsonSchema } from '../../fixtures/vectors/json-schema-subset.ts';
 import { emptyCounts, type CaseResult, type RunResult, type Verdict } from '../model.ts';
 import { renderHtml } from './html.ts';
 import { parseRunResult, renderJson, ResultFileError } from './json.ts';
@@ -110,8 +112,11 @@ function validateJunit(root: XmlNode): void {
 }
 
 describe('reports', () => {
-  it('JSON round-trips and the reader rejects other files', () => {
+  it('JSON round-trips, follows run-result.schema.json, and the reader rejects other files', () => {
     expect(parseRunResult(renderJson(result))).toEqual(result);
+    const schema = JSON.parse(readFileSync(new URL('./run-result.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(validateJsonSchema(JSON.parse(renderJson(result)), schema)).toEqual([]);
+    expect(validateJsonSchema({ ...result, cases: [{ ...cases[0], verdict: 'MAYBE' }] }, schema).join('\n')).toMatch(/verdict/);
     expect(() => parseRunResult('{}')).toThrow(ResultFileError);
     expect(() => parseRunResult(JSON.stringify({ ...result, schemaVersion: 2 }))).toThrow(/schemaVersion 2/);
     expect(() => parseRunResult('nope')).toThrow(/not JSON/);

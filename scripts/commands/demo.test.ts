@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseRunResult } from '../../conformance/report/json.ts';
+import { validateJsonSchema } from '../../fixtures/vectors/json-schema-subset.ts';
 import { main } from '../cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssec-demo-'));
@@ -16,4 +17,7 @@ it('demo (npm start) runs every case against the embedded reference server, all 
   const result = parseRunResult(readFileSync(join(dir, 'result.json'), 'utf8'));
   expect(result.cases.map((c) => `${c.verdict} ${c.id}`).filter((v) => !v.startsWith('PASS') && !v.startsWith('SKIP server.browser.'))).toEqual([]);
   expect(JSON.stringify(result)).not.toMatch(/Bearer [0-9a-f]{24}/);
+  // The canonical result follows its published JSON Schema.
+  const schema = JSON.parse(readFileSync(new URL('../../conformance/report/run-result.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  expect(validateJsonSchema(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), schema)).toEqual([]);
 }, 30_000);
