@@ -136,6 +136,18 @@ async function replayOutcome(ctx: ServerContext, signal: AbortSignal, via: 'head
     evidence = [headersEvidence(result, 'reconnect response headers'), eventsEvidence(p.before, 'first connection'), eventsEvidence(got, `after reconnecting with ${JSON.stringify(p.resumeId)}`)];
   }
   if (why) return { verdict: 'FAIL', reason: `the reconnect request was refused: ${why}`, checks: [check('reconnect', 'FAIL', ['LAST-EVENT-ID-HEADER'], 'a 200 stream', why)], evidence };
+  // A server that ignores Last-Event-ID entirely (nothing replayed, nothing repeated) loses what the
+  // client missed, but replay is application-defined (SRV-LAST-EVENT-ID-RESUME is a note): NON_STRICT,
+  // not FAIL. Replaying wrongly (from an earlier point, duplicates, gaps) is a FAIL below.
+  const noReplay = !got.some((g) => p.mustFollow.some((m) => sameEvent(g, m)) || p.before.some((b) => sameEvent(g, b)));
+  if (noReplay && p.mustFollow.length) {
+    return {
+      checks: [check('resumes-after', 'NON_STRICT', ['SRV-LAST-EVENT-ID-RESUME', 'LAST-EVENT-ID-HEADER'],
+        `the events after id ${JSON.stringify(p.resumeId)} are replayed: ${describe(p.mustFollow[0])} first`,
+        `none of the ${p.mustFollow.length} events after that id came back (${got.length ? `first event: ${describe(got[0])}` : 'no event'}): the server does not replay, so a reconnecting client loses what it missed; declare --no-replay if that is intended`)],
+      evidence,
+    };
+  }
   const checks: CheckResult[] = [];
   const expectFirst = p.mustFollow[0];
   const first = got[0];
@@ -202,7 +214,10 @@ const reconnectPublishCase: ServerCase = {
     evidence.push(headersEvidence(second.result, 'reconnect response headers'), eventsEvidence(second.received, `after reconnecting with Last-Event-ID ${JSON.stringify(lastId)}`));
     const got = second.received.map((e) => e.data);
     const ok = got.join(',') === 'c,d,e';
-    return { checks: [check('exactly-once', ok ? 'PASS' : 'FAIL', ['SRV-LAST-EVENT-ID-RESUME'], 'c, d, e in order', got.length ? got.join(', ') : 'nothing')], evidence };
+    // Nothing of what was missed (c, d) and nothing repeated (a, b): the server does not replay at all.
+    const noReplay = !got.some((d) => ['a', 'b', 'c', 'd'].includes(d));
+    return { checks: [check('exactly-once', ok ? 'PASS' : noReplay ? 'NON_STRICT' : 'FAIL', ['SRV-LAST-EVENT-ID-RESUME'], 'c, d, e in order',
+      `${got.length ? got.join(', ') : 'nothing'}${noReplay ? ' (the server does not replay: events published while the client was away are lost; declare --no-replay if intended)' : ''}`)], evidence };
   },
 };
 

@@ -32,6 +32,8 @@ export interface ScriptedTargetOptions {
   /** Events sent to every new connection of a channel named `static` (black-box tests). */
   readonly staticEvents?: number | undefined;
   readonly cacheControl?: string | undefined;
+  /** Ignore Last-Event-ID: live events only (a server without replay). */
+  readonly noReplay?: boolean | undefined;
 }
 
 interface Stored { readonly id: string; readonly event?: string | undefined; readonly data: string }
@@ -140,7 +142,7 @@ export async function startScriptedTarget(options: ScriptedTargetOptions = {}): 
     if (name === 'static' && options.staticEvents) {
       for (let i = 1; i <= options.staticEvents; i++) c.log.length < options.staticEvents && c.log.push({ id: String(c.next++), data: `static ${i}` });
     }
-    const last = (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? undefined;
+    const last = options.noReplay ? undefined : (req.headers['last-event-id'] as string | undefined) ?? url.searchParams.get('lastEventId') ?? undefined;
     const from = last === undefined ? (name === 'static' ? 0 : c.log.length) : c.log.findIndex((e) => e.id === last) + 1;
     for (const e of c.log.slice(Math.max(0, from))) send(res, frame(e));
     c.subscribers.add(res);
