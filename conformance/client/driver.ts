@@ -26,6 +26,8 @@ export interface DriverRun {
   readonly eventTypes: readonly string[];
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly closeOn?: 'open' | 'message' | 'error' | undefined;
+  /** The scenario measures time (it runs alone): a browser brings its page to the front so timers are not throttled. */
+  readonly timing?: boolean | undefined;
   /** Features the scenario needs; a driver that lacks one answers `unsupported` without running. */
   readonly requires: readonly Feature[];
   /** Aborted when the runner has seen enough (or timed out): stop the client and resolve. */

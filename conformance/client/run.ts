@@ -69,6 +69,7 @@ export async function runScenario(scenario: Scenario, driver: ClientDriver, serv
       headers: scenario.client?.headers,
       closeOn: scenario.client?.closeOn,
       requires: requiredFeatures(scenario),
+      timing: Boolean(scenario.timing),
       signal: abort.signal,
       observe: (o) => {
         if (abort.signal.aborted) return; // after the window: not part of the observation

@@ -18,6 +18,49 @@ export interface ClientContext {
   readonly server: PlaybackServer;
   readonly epsilonMs: number;
   readonly timeoutMultiplier: number;
+  /** Timing scenarios take it exclusively; created per run when absent. */
+  readonly lock?: ExclusiveLock | undefined;
+}
+
+/**
+ * Timing scenarios must run alone (the shared runner's serial pool runs beside the parallel one):
+ * a writer-preferring lock where timing cases are the writers. With browsers this also keeps
+ * timing pages in front and within the per-host connection limit.
+ */
+export class ExclusiveLock {
+  #shared = 0;
+  #exclusive = false;
+  #waiting: Array<{ exclusive: boolean; go: () => void }> = [];
+
+  async run<T>(exclusive: boolean, work: () => Promise<T>): Promise<T> {
+    await new Promise<void>((go) => {
+      this.#waiting.push({ exclusive, go });
+      this.#pump();
+    });
+    try {
+      return await work();
+    } finally {
+      if (exclusive) this.#exclusive = false;
+      else this.#shared--;
+      this.#pump();
+    }
+  }
+
+  #pump(): void {
+    while (this.#waiting.length > 0 && !this.#exclusive) {
+      const head = this.#waiting[0]!;
+      if (head.exclusive) {
+        if (this.#shared > 0) return; // wait for the running shared work; later shared work queues behind
+        this.#waiting.shift();
+        this.#exclusive = true;
+        head.go();
+        return;
+      }
+      this.#waiting.shift();
+      this.#shared++;
+      head.go();
+    }
+  }
 }
 
 export interface PropertySettings {
@@ -49,15 +92,22 @@ export function clientCases(scenarios: readonly Scenario[], property?: PropertyS
     description: s.description,
     expectation: s.expectation,
     serial: Boolean(s.timing),
-    // The scenario enforces its own window; this outer limit only catches a stuck driver.
-    timeoutMs: (s.timeoutMs ?? 5000) * 2 + 15_000,
-    run: async (ctx) => outcomeOf(await runScenario(s, ctx.driver, ctx.server, ctx.epsilonMs, ctx.timeoutMultiplier)),
+    // The scenario enforces its own window; this outer limit only catches a stuck driver. A timing
+    // case may first wait for the running cases to finish (vector files take a minute in a browser).
+    timeoutMs: s.timing ? 900_000 : (s.timeoutMs ?? 5000) * 2 + 15_000,
+    run: async (ctx) => {
+      const play = async () => outcomeOf(await runScenario(s, ctx.driver, ctx.server, ctx.epsilonMs, ctx.timeoutMultiplier));
+      return ctx.lock ? ctx.lock.run(Boolean(s.timing), play) : play();
+    },
   }));
   if (property) {
     cases.push({
       ...PROPERTY_CASE_INFO,
       timeoutMs: property.numRuns * 10_000 + property.shrinkBudgetMs + 15_000,
-      run: async (ctx) => outcomeOf(await runPropertyScenario(ctx.driver, ctx.server, { seed: property.seed, numRuns: property.numRuns, shrinkBudgetMs: property.shrinkBudgetMs })),
+      run: async (ctx) => {
+        const play = async () => outcomeOf(await runPropertyScenario(ctx.driver, ctx.server, { seed: property.seed, numRuns: property.numRuns, shrinkBudgetMs: property.shrinkBudgetMs }));
+        return ctx.lock ? ctx.lock.run(false, play) : play();
+      },
     });
   }
   if (vectors) cases.push(...vectorCases());
@@ -84,7 +134,8 @@ export interface ClientSuiteOptions {
 
 /** Runs the client suite against one driver and returns the canonical RunResult (mode `client`). */
 export function runClientSuite(o: ClientSuiteOptions): Promise<RunResult> {
-  return runCases(clientCases(o.scenarios, o.property, o.vectors), o.context, {
+  const context = o.context.lock ? o.context : { ...o.context, lock: new ExclusiveLock() };
+  return runCases(clientCases(o.scenarios, o.property, o.vectors), context, {
     mode: 'client',
     target: o.target,
     harnessVersion: o.harnessVersion,

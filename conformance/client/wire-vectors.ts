@@ -79,7 +79,9 @@ export function vectorCases(): RunnableCase<ClientContext>[] {
       description: `Each vector of fixtures/vectors/${file.file} is served on its own connection, split after every CR, inside every multi-byte character and at the vector's own split points.`,
       expectation: 'The client dispatches exactly the vector\'s events (type, data, lastEventId).',
       timeoutMs: eligible.length * 6000 + 30_000,
-      run: async (ctx: ClientContext, signal: AbortSignal): Promise<CaseOutcome> => {
+      run: async (ctx: ClientContext, signal: AbortSignal): Promise<CaseOutcome> => (ctx.lock ? ctx.lock.run(false, () => playFile(ctx, signal)) : playFile(ctx, signal)),
+    };
+    async function playFile(ctx: ClientContext, signal: AbortSignal): Promise<CaseOutcome> {
         const checks: CheckResult[] = new Array(eligible.length);
         const evidence: Evidence[] = [];
         let next = 0;
@@ -105,7 +107,6 @@ export function vectorCases(): RunnableCase<ClientContext>[] {
         if (stoppedEarly) return { verdict: 'UNSUPPORTED', reason: stoppedEarly, checks: checks.filter(Boolean), evidence };
         if (skipped.length) evidence.push({ kind: 'text', label: 'not delivered', text: `${skipped.map((v) => v.id).join(', ')}: need a reconnected starting state (initialLastEventId)` });
         return { checks: checks.filter(Boolean), evidence };
-      },
-    };
+    }
   });
 }

@@ -14,7 +14,7 @@ const print = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 print({ kind: 'hello', name: 'eventsource (npm)', version, supports: ['headers', 'close-in-handler', 'ready-state'] });
 
 const closeOn = process.env.SSE_CONFORMANCE_CLOSE_ON;
-const types = (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
+const types = process.env.SSE_CONFORMANCE_EVENT_TYPES_JSON ? JSON.parse(process.env.SSE_CONFORMANCE_EVENT_TYPES_JSON) : (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
 const extra = process.env.SSE_CONFORMANCE_HEADERS ? JSON.parse(process.env.SSE_CONFORMANCE_HEADERS) : undefined;
 const es = new EventSource(url, extra ? {
   fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers ?? {}), ...extra } }),

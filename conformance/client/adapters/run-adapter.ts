@@ -13,7 +13,7 @@ export function runAdapter(name: string, makeFetch?: () => FetchLike): void {
   const print = (o: object): boolean => process.stdout.write(`${JSON.stringify(o)}\n`);
   print({ kind: 'hello', name, version: version(), supports: ['headers', 'close-in-handler', 'ready-state'] });
   const closeOn = process.env['SSE_CONFORMANCE_CLOSE_ON'];
-  const types = (process.env['SSE_CONFORMANCE_EVENT_TYPES'] || 'message').split(',');
+  const types = process.env['SSE_CONFORMANCE_EVENT_TYPES_JSON'] ? (JSON.parse(process.env['SSE_CONFORMANCE_EVENT_TYPES_JSON']) as string[]) : (process.env['SSE_CONFORMANCE_EVENT_TYPES'] || 'message').split(',');
   const headers = process.env['SSE_CONFORMANCE_HEADERS'] ? (JSON.parse(process.env['SSE_CONFORMANCE_HEADERS']) as Record<string, string>) : undefined;
   const es = new EventSource(url, { headers, fetch: makeFetch?.() });
   let closedReported = false;

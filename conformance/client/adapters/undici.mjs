@@ -15,7 +15,7 @@ const print = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 print({ kind: 'hello', name: 'undici EventSource', version, supports: ['close-in-handler', 'ready-state'] });
 
 const closeOn = process.env.SSE_CONFORMANCE_CLOSE_ON;
-const types = (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
+const types = process.env.SSE_CONFORMANCE_EVENT_TYPES_JSON ? JSON.parse(process.env.SSE_CONFORMANCE_EVENT_TYPES_JSON) : (process.env.SSE_CONFORMANCE_EVENT_TYPES || 'message').split(',');
 const es = new EventSource(url);
 let closedReported = false;
 const reportClosed = () => {

@@ -60,7 +60,18 @@ export async function browserDriver(options: BrowserDriverOptions): Promise<Brow
       }
       let page: Page | undefined;
       try {
-        page = await launched.browser.newPage();
+        // Firefox's BiDi sometimes discards a browsing context being created while others close: retry that step only
+        // (nothing has been requested yet, so the scenario's request log stays clean).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            page = await launched.browser.newPage();
+            break;
+          } catch (error) {
+            if (attempt >= 3 || run.signal.aborted) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+          }
+        }
+        if (run.timing) await page.bringToFront().catch(() => {}); // background tabs get throttled timers
         await page.exposeFunction('ssecReport', (message: string) => {
           try {
             run.observe(JSON.parse(message) as ObservationInput);

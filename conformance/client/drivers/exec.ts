@@ -13,7 +13,8 @@
  * `{"kind":"log","message":"…"}` (kept as evidence), `{"kind":"unsupported","feature":"…"}`.
  *
  * Environment given to the adapter: SSE_CONFORMANCE_CASE (scenario id), SSE_CONFORMANCE_EVENT_TYPES
- * (comma-separated types to listen for; always includes `message`), and, only when the scenario
+ * (comma-separated types to listen for; always includes `message`; types containing a comma or NUL
+ * are only in SSE_CONFORMANCE_EVENT_TYPES_JSON, a JSON array of all of them), and, only when the scenario
  * needs them, SSE_CONFORMANCE_HEADERS (JSON object of request headers to send on every request),
  * SSE_CONFORMANCE_CLOSE_ON (`open` | `message` | `error`: call close() inside the first such
  * handler), SSE_CONFORMANCE_REQUIRES (comma-separated features).
@@ -56,7 +57,10 @@ export function execDriver(options: ExecDriverOptions): ClientDriver {
         const env: NodeJS.ProcessEnv = {
           ...process.env,
           SSE_CONFORMANCE_CASE: run.caseId,
-          SSE_CONFORMANCE_EVENT_TYPES: run.eventTypes.join(','),
+          // Comma-separated for simple adapters (types with a comma or NUL cannot be written there);
+          // the JSON form carries every type exactly (NUL escaped as \u0000).
+          SSE_CONFORMANCE_EVENT_TYPES: run.eventTypes.filter((t) => !/[,\0]/.test(t)).join(','),
+          SSE_CONFORMANCE_EVENT_TYPES_JSON: JSON.stringify(run.eventTypes),
         };
         if (run.headers) env['SSE_CONFORMANCE_HEADERS'] = JSON.stringify(run.headers);
         if (run.closeOn) env['SSE_CONFORMANCE_CLOSE_ON'] = run.closeOn;
