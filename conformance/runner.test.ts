@@ -39,6 +39,14 @@ describe('runCases', () => {
     expect(r.cases.every((c) => c.verdict === 'TIMEOUT')).toBe(true);
     expect(r.summary.run).toBe(1);
   });
+  it('case-count guard: fewer cases run than expected is indeterminate', async () => {
+    const cases = [mk('server.a.one', pass()), mk('server.a.two', pass())];
+    const r = await runCases(cases, { calls: [] }, { ...opts, selection: { ids: ['server.a.one'] }, expectCases: 2 });
+    expect(r.summary.indeterminate).toMatch(/only 1 cases ran, 2 expected/);
+    expect(exitCodeFor(r)).toBe(2);
+    expect((await runCases(cases, { calls: [] }, { ...opts, expectCases: 2 })).summary.ok).toBe(true);
+  });
+
   it('runs serial cases one at a time', async () => {
     let running = 0;
     let most = 0;

@@ -53,6 +53,8 @@ export interface RunOptions {
   readonly runTimeoutMs: number;
   /** When set, every selected case is reported as ERROR with this reason and nothing runs. */
   readonly unreachable?: string | undefined;
+  /** Case-count guard: fewer cases run than this makes the result indeterminate. */
+  readonly expectCases?: number | undefined;
   /** Called as each case finishes (progress output); never decides anything. */
   readonly onCaseDone?: ((result: CaseResult) => void) | undefined;
 }
@@ -217,6 +219,10 @@ export async function runCases<C>(cases: readonly RunnableCase<C>[], context: C,
   else if (ranResults.some((r) => r.verdict === 'ERROR' || r.verdict === 'TIMEOUT') && ranResults.every((r) => r.verdict === 'ERROR' || r.verdict === 'TIMEOUT' || r.verdict === 'UNSUPPORTED')) {
     indeterminate = 'no selected case reached a verdict (every one ERROR, TIMEOUT or UNSUPPORTED)';
   }
+  const runCount = options.unreachable !== undefined ? 0 : ran;
+  if (indeterminate === undefined && options.expectCases !== undefined && runCount < options.expectCases) {
+    indeterminate = `only ${runCount} cases ran, ${options.expectCases} expected (--expect-cases)`;
+  }
   return {
     schema: 'sse-conformance/run-result',
     schemaVersion: 1,
@@ -230,7 +236,7 @@ export async function runCases<C>(cases: readonly RunnableCase<C>[], context: C,
     options: options.options,
     summary: {
       selected: selected.length,
-      run: options.unreachable !== undefined ? 0 : ran,
+      run: runCount,
       counts,
       staleBaseline: stale,
       ok: unexpected.length === 0 && stale.length === 0 && indeterminate === undefined,

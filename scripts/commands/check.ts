@@ -44,6 +44,7 @@ Results:
   --write-baseline <file>         write this run's failing cases as a baseline file (reason = the
                                   failure's reason), to adopt the harness on a known-imperfect server
   --strict                        SHOULD-level findings (NON_STRICT) fail the run too
+  --expect-cases <n>              case-count guard: fewer than <n> cases run → indeterminate (exit 2)
   --seed <n>                      seed for generated data (printed in every report; replays a run)
 Limits:
   --header-timeout <ms>           wait for response headers (default 3000)
@@ -79,6 +80,7 @@ export interface CheckOptions {
   reporters: { format: ReportFormat; path?: string | undefined }[];
   baselineFile?: string | undefined;
   writeBaseline?: string | undefined;
+  expectCases?: number | undefined;
   strict: boolean;
   seed: number;
   headerTimeoutMs: number;
@@ -171,6 +173,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       }
       case '--expected-failures': o.baselineFile = value(); break;
       case '--write-baseline': o.writeBaseline = value(); break;
+      case '--expect-cases': o.expectCases = positiveInt(flag, value(), 0); break;
       case '--strict': o.strict = true; break;
       case '--seed': o.seed = positiveInt(flag, value(), 0); break;
       case '--header-timeout': o.headerTimeoutMs = positiveInt(flag, value(), 50); break;
@@ -229,7 +232,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   const pre = anySelected ? await ctx.preflight() : { status: 0, unreachable: undefined };
   return runCases(cases, ctx, {
     mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options: redactedOptions(o),
-    selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable,
+    selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable, expectCases: o.expectCases,
   }).finally(() => closeBrowsers(ctx));
 }
 
