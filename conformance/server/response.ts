@@ -162,6 +162,23 @@ async function incrementalOutcome(ctx: ServerContext, signal: AbortSignal, compr
   return { checks, evidence, measurements };
 }
 
+/**
+ * Black-box buffering signal: a body that ended after a long silence with every event in one final
+ * burst was held back somewhere (a buffering layer flushes only at the end). NON_STRICT: the server
+ * may also have computed everything first; undecidable without --publish otherwise.
+ */
+function heldBackBurst(result: ReadResult): ReturnType<typeof check> | undefined {
+  if (result.end !== 'eof' || result.events.length < 2 || result.headersAt === undefined) return undefined;
+  const first = result.events[0]!.at;
+  const last = result.events[result.events.length - 1]!.at;
+  const waited = first - result.headersAt;
+  if (last - first > 50 || waited < 1000) {
+    return check('events-not-held', 'PASS', ['SRV-CHUNKING-CAUTION'], 'events arrive as they are produced, not in one burst at the end', `${result.events.length} events between +${Math.round(first)} and +${Math.round(last)} ms`);
+  }
+  return check('events-not-held', 'NON_STRICT', ['SRV-CHUNKING-CAUTION'], 'events arrive as they are produced, not in one burst at the end',
+    `all ${result.events.length} events arrived within ${Math.round(last - first)} ms at +${Math.round(first)} ms, ${Math.round(waited)} ms after the headers, right before the body ended: held back by a buffer?`);
+}
+
 const incrementalCase: ServerCase = {
   id: 'server.response.incremental',
   title: 'Headers and events are delivered immediately (no buffering)',
@@ -176,8 +193,9 @@ const incrementalCase: ServerCase = {
     const evidence = [headersEvidence(result), timelineEvidence(result)];
     if (result.status === 0 && result.end !== 'header-timeout') return { verdict: 'ERROR', reason: `no response: ${result.end} ${result.endDetail}`, checks: [], evidence };
     const headersAt = result.headersAt;
+    const heldBack = heldBackBurst(result);
     return {
-      checks: [check('headers-prompt', headersAt !== undefined && headersAt <= ctx.config.headerTimeoutMs ? 'PASS' : 'FAIL', ['SRV-CHUNKING-CAUTION'], `response headers within ${ctx.config.headerTimeoutMs} ms (not held back until the first event)`, headersAt === undefined ? `no headers: ${result.endDetail}` : `after ${Math.round(headersAt)} ms`)],
+      checks: [...(heldBack ? [heldBack] : []), check('headers-prompt', headersAt !== undefined && headersAt <= ctx.config.headerTimeoutMs ? 'PASS' : 'FAIL', ['SRV-CHUNKING-CAUTION'], `response headers within ${ctx.config.headerTimeoutMs} ms (not held back until the first event)`, headersAt === undefined ? `no headers: ${result.endDetail}` : `after ${Math.round(headersAt)} ms`)],
       evidence,
       measurements: headersAt !== undefined ? [{ name: 'headers-ms', value: Math.round(headersAt), unit: 'ms' }] : [],
     };
