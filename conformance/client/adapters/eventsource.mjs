@@ -36,18 +36,19 @@ const onMessage = (e) => {
   print({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, readyState: es.readyState });
   maybeClose('message');
 };
-// A stream may name its events "open" or "error": those arrive as events with data.
-es.onopen = (e) => {
+// Listeners (not the on* attributes) see every dispatch; a stream may name its events "open" or
+// "error": those arrive as events with data.
+es.addEventListener('open', (e) => {
   if (e && typeof e.data === 'string') return onMessage(e);
   print({ kind: 'open', readyState: es.readyState });
   maybeClose('open');
-};
-es.onerror = (e) => {
+});
+es.addEventListener('error', (e) => {
   if (e && typeof e.data === 'string' && e.type === 'error' && 'lastEventId' in e) return onMessage(e);
   print({ kind: 'error', readyState: es.readyState });
   reportClosed();
   maybeClose('error');
-};
+});
 for (const type of types) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
 // Stay alive until the harness stops us: a client's reconnect timer may be unref'd, and an
 // adapter that exits while its client waits to reconnect would hide the reconnection.

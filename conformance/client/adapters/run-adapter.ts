@@ -35,17 +35,17 @@ export function runAdapter(name: string, makeFetch?: () => FetchLike): void {
     maybeClose('message');
   };
   // A stream may name its events "open" or "error": those arrive as MessageEvents.
-  es.onopen = (event) => {
+  es.addEventListener('open', (event) => {
     if (event instanceof MessageEvent) return onMessage(event);
     print({ kind: 'open', readyState: es.readyState });
     maybeClose('open');
-  };
-  es.onerror = (event) => {
+  });
+  es.addEventListener('error', (event) => {
     if (event instanceof MessageEvent) return onMessage(event);
     print({ kind: 'error', readyState: es.readyState });
     reportClosed();
     maybeClose('error');
-  };
+  });
   for (const type of types) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
   // Stay alive until the harness stops us (a reconnect timer must not be the only thing running).
   const keepAlive = setInterval(() => {}, 1 << 30);

@@ -28,8 +28,8 @@ const PAGE = `<!doctype html>
   const maybeClose = (kind) => { if (cfg.closeOn === kind) { es.close(); reportClosed(); } };
   const onMessage = (e) => { send({ kind: 'event', type: e.type, data: e.data, lastEventId: e.lastEventId, origin: e.origin, readyState: es.readyState }); maybeClose('message'); };
   // A stream may name its events "open" or "error": those arrive as MessageEvents.
-  es.onopen = (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'open', readyState: es.readyState }); maybeClose('open'); };
-  es.onerror = (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'error', readyState: es.readyState }); reportClosed(); maybeClose('error'); };
+  es.addEventListener('open', (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'open', readyState: es.readyState }); maybeClose('open'); });
+  es.addEventListener('error', (e) => { if (e instanceof MessageEvent) return onMessage(e); send({ kind: 'error', readyState: es.readyState }); reportClosed(); maybeClose('error'); });
   for (const type of cfg.eventTypes) if (type !== 'open' && type !== 'error') es.addEventListener(type, onMessage);
 })();
 </script>`;
