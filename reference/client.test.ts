@@ -156,7 +156,10 @@ describe('EventSource processing model (fake fetch, fake timers)', () => {
     const { fetch, calls } = fakeFetch([{ chunks: ['retry: 0\ndata: a\n\n'] }, { chunks: ['data: b\n\n'], hang: true }]);
     const es = new EventSource('http://127.0.0.1:9/s', { fetch });
     const seen = record(es);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // real timers: the race this guards against is real
+    // Real timers: the race this guards against is real. Poll (bounded) instead of sleeping a fixed
+    // time, so a loaded machine cannot turn a slow run into a failure.
+    for (const deadline = Date.now() + 5_000; seen.length < 5 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // nothing further may arrive
     expect(seen).toEqual(['open:1', 'message:a:', 'error:0', 'open:1', 'message:b:']);
     expect(calls).toHaveLength(2);
     es.close();

@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function argsFor(t: ScriptedTarget, extra: string[] = []): string[] {
   return [`${t.url}/channels/{channel}`, '--publish', `${t.url}/channels/{channel}`, '--heartbeat', '300', '--protected-url', `${t.url}/channels/private`,
-    '--bearer', 'tok', '--last-event-id-param', 'lastEventId', '--observe', '800', '--delivery-timeout', '1000', '--property-runs', '3', '--property-time', '3000', '--seed', '1', ...extra];
+    '--bearer', 'tok', '--last-event-id-param', 'lastEventId', '--observe', '800', '--delivery-timeout', '3000', '--property-runs', '3', '--property-time', '3000', '--seed', '1', ...extra];
 }
 
 async function withTarget<T>(style: WireStyle, fn: (t: ScriptedTarget) => Promise<T>): Promise<T> {
