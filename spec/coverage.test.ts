@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REQUIREMENTS } from './requirements.ts';
-import { computeCoverage, coverageMarkdown, scenarioCitations, uncoveredRequirementIds, unknownRequirementIds, withCoverageTable, COVERAGE_END, COVERAGE_START } from './coverage.ts';
+import { readFileSync } from 'node:fs';
+import { computeCoverage, coverageMarkdown, scenarioCitations, staleDeferrals, uncoveredRequirementIds, unknownRequirementIds, withCoverageTable, COVERAGE_END, COVERAGE_START, SPEC_README } from './coverage.ts';
+import { DEFERRED } from './deferred.ts';
 import { UNTESTABLE } from './untestable.ts';
 
 const coverage = await computeCoverage();
@@ -51,5 +53,25 @@ describe('requirement coverage', () => {
     expect(updated).not.toContain('OLD-TABLE-7f3a');
     expect(withCoverageTable(updated, table)).toBe(updated);
     expect(() => withCoverageTable('no markers', table)).toThrow(/markers/);
+  });
+
+  it('every catalog requirement is covered by a vector, scenario or case, or declared untestable or deferred with a reason', () => {
+    expect(coverage.sources).toEqual({ vectors: true, scenarios: true, serverCases: true });
+    expect(uncoveredRequirementIds(coverage)).toEqual([]);
+  });
+
+  it('deferred entries are unique, in the catalog, not untestable, really untested, and each has a reason', () => {
+    const ids = DEFERRED.map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const d of DEFERRED) {
+      expect(REQUIREMENTS.some((r) => r.id === d.id), d.id).toBe(true);
+      expect(d.reason.length, d.id).toBeGreaterThan(80);
+    }
+    expect(staleDeferrals(coverage)).toEqual([]);
+  });
+
+  it('the table committed in spec/README.md is current (regenerate: npm run build && npx sse-conformance coverage --write)', () => {
+    const readme = readFileSync(SPEC_README, 'utf8');
+    expect(withCoverageTable(readme, coverageMarkdown(coverage))).toBe(readme);
   });
 });

@@ -2,7 +2,8 @@
  * Requirement coverage: which requirement IDs are exercised by what. Sources, each optional:
  * parser vectors (fixtures/vectors/*.json), client scenarios (fixtures/scenarios/**\/*.json),
  * server-check cases (`SERVER_CASES` from conformance/server/cases.ts, loaded only if present),
- * and the declared-untestable list (spec/untestable.ts).
+ * the declared-untestable list (spec/untestable.ts) and the deferred list (spec/deferred.ts: testable,
+ * no case yet, with the reason).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadVectors } from '../fixtures/vectors/load.ts';
 import { REQUIREMENTS } from './requirements.ts';
 import type { Requirement } from './types.ts';
+import { DEFERRED } from './deferred.ts';
 import { UNTESTABLE } from './untestable.ts';
 
 /** One use of requirement IDs by a test artifact. */
@@ -27,6 +29,8 @@ export interface CoverageRow {
   readonly serverCases: readonly string[];
   /** Set when the requirement is declared untestable. */
   readonly untestable?: string | undefined;
+  /** Set when the requirement is testable but deferred (spec/deferred.ts), with the reason. */
+  readonly deferred?: string | undefined;
 }
 
 export interface Coverage {
@@ -80,9 +84,11 @@ export async function serverCaseCitations(): Promise<Citation[] | null> {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const path = fileURLToPath(new URL(`../conformance/server/cases${extension}`, import.meta.url));
   if (!existsSync(path)) return null;
-  const module = (await import(pathToFileURL(path).href)) as { SERVER_CASES?: readonly { id: string; requirementIds: readonly string[] }[] };
+  type CaseList = readonly { id: string; requirementIds: readonly string[] }[];
+  const module = (await import(pathToFileURL(path).href)) as { SERVER_CASES?: CaseList; BROWSER_CASES?: CaseList };
   if (!Array.isArray(module.SERVER_CASES)) throw new Error(`${path} does not export SERVER_CASES (an array of CaseInfo)`);
-  return module.SERVER_CASES.map((c) => ({ source: 'server-case' as const, id: c.id, requirementIds: [...c.requirementIds] }));
+  // Real-browser cases (`check --browser`) are server-check cases too; they are listed apart because they need a browser.
+  return [...module.SERVER_CASES, ...(module.BROWSER_CASES ?? [])].map((c) => ({ source: 'server-case' as const, id: c.id, requirementIds: [...c.requirementIds] }));
 }
 
 export function vectorCitations(): Citation[] {
@@ -100,9 +106,10 @@ export async function computeCoverage(): Promise<Coverage> {
   const cases = await serverCaseCitations();
   const citations = [...vectors, ...scenarios, ...(cases ?? []), ...untestableCitations()];
   const untestable = new Map(UNTESTABLE.map((u) => [u.id, u.reason]));
+  const deferred = new Map(DEFERRED.map((d) => [d.id, d.reason]));
   const rows = REQUIREMENTS.map((requirement): CoverageRow => {
     const by = (source: Citation['source']) => citations.filter((c) => c.source === source && c.requirementIds.includes(requirement.id)).map((c) => c.id);
-    return { requirement, vectors: by('vector'), scenarios: by('scenario'), serverCases: by('server-case'), untestable: untestable.get(requirement.id) };
+    return { requirement, vectors: by('vector'), scenarios: by('scenario'), serverCases: by('server-case'), untestable: untestable.get(requirement.id), deferred: deferred.get(requirement.id) };
   });
   return { rows, citations, sources: { vectors: vectors.length > 0, scenarios: scenarios.length > 0, serverCases: cases !== null } };
 }
@@ -113,16 +120,24 @@ export function unknownRequirementIds(coverage: Coverage): string[] {
   return [...new Set(coverage.citations.flatMap((c) => c.requirementIds.filter((id) => !known.has(id)).map((id) => `${c.source} ${c.id}: ${id}`)))];
 }
 
-/** Catalog requirements that nothing exercises and that are not declared untestable. */
+function tested(row: CoverageRow): boolean {
+  return row.vectors.length + row.scenarios.length + row.serverCases.length > 0;
+}
+
+/** Catalog requirements that nothing exercises and that are neither declared untestable nor deferred with a reason. */
 export function uncoveredRequirementIds(coverage: Coverage): string[] {
-  return coverage.rows
-    .filter((r) => r.untestable === undefined && r.vectors.length + r.scenarios.length + r.serverCases.length === 0)
-    .map((r) => r.requirement.id);
+  return coverage.rows.filter((r) => r.untestable === undefined && r.deferred === undefined && !tested(r)).map((r) => r.requirement.id);
+}
+
+/** Deferred requirements that something now tests: their deferral is stale and must be removed. */
+export function staleDeferrals(coverage: Coverage): string[] {
+  return coverage.rows.filter((r) => r.deferred !== undefined && (tested(r) || r.untestable !== undefined)).map((r) => r.requirement.id);
 }
 
 function status(row: CoverageRow): string {
   if (row.untestable !== undefined) return 'untestable';
-  return row.vectors.length + row.scenarios.length + row.serverCases.length > 0 ? 'covered' : '**not covered**';
+  if (tested(row)) return 'covered';
+  return row.deferred !== undefined ? 'deferred' : '**not covered**';
 }
 
 function cell(ids: readonly string[], max = 3): string {
@@ -133,16 +148,17 @@ function cell(ids: readonly string[], max = 3): string {
 
 /** The coverage table as Markdown (deterministic: catalog order, IDs in source order). */
 export function coverageMarkdown(coverage: Coverage): string {
-  const counts = { covered: 0, untestable: 0, uncovered: 0 };
+  const counts = { covered: 0, untestable: 0, deferred: 0, uncovered: 0 };
   for (const row of coverage.rows) {
     const s = status(row);
     if (s === 'covered') counts.covered++;
     else if (s === 'untestable') counts.untestable++;
+    else if (s === 'deferred') counts.deferred++;
     else counts.uncovered++;
   }
   const missing = Object.entries(coverage.sources).filter(([, found]) => !found).map(([name]) => name);
   const lines = [
-    `${coverage.rows.length} requirements: ${counts.covered} covered, ${counts.untestable} declared untestable, ${counts.uncovered} not covered yet.` +
+    `${coverage.rows.length} requirements: ${counts.covered} covered, ${counts.untestable} declared untestable, ${counts.deferred} deferred (testable, no case yet), ${counts.uncovered} not covered.` +
       (missing.length > 0 ? ` Sources not present yet: ${missing.join(', ')}.` : ''),
     '',
     '| Requirement | Level | Binds | Parser vectors | Client scenarios | Server cases | Status |',
@@ -153,6 +169,10 @@ export function coverageMarkdown(coverage: Coverage): string {
     'Declared untestable (spec/untestable.ts):',
     '',
     ...UNTESTABLE.map((u) => `- \`${u.id}\`: ${u.reason}`),
+    '',
+    'Deferred: testable, but no vector, scenario or case yet (spec/deferred.ts):',
+    '',
+    ...DEFERRED.map((d) => `- \`${d.id}\`: ${d.reason}`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -163,7 +183,7 @@ export function coverageText(coverage: Coverage): string {
   const lines = coverage.rows.map((row) =>
     `${row.requirement.id.padEnd(width)}  ${status(row).replace(/\*/g, '').padEnd(11)}  vectors ${String(row.vectors.length).padStart(3)}  scenarios ${String(row.scenarios.length).padStart(2)}  server ${String(row.serverCases.length).padStart(2)}`);
   const uncovered = uncoveredRequirementIds(coverage);
-  lines.push('', `${coverage.rows.length} requirements, ${uncovered.length} not covered yet${uncovered.length ? `: ${uncovered.join(', ')}` : ''}`);
+  lines.push('', `${coverage.rows.length} requirements, ${DEFERRED.length} deferred (spec/deferred.ts), ${uncovered.length} not covered${uncovered.length ? `: ${uncovered.join(', ')}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

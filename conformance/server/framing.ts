@@ -92,7 +92,7 @@ const bomCase = framingCase(
 );
 
 const terminatorCase = framingCase(
-  'server.framing.event-terminator', 'Every event ends with a blank line', 'terminator', ['SRV-EVENT-TERMINATOR', 'PARSE-EOF-DISCARD', 'PARSE-BLANK-LINE-DISPATCH'],
+  'server.framing.event-terminator', 'Every event ends with a blank line', 'terminator', ['SRV-EVENT-TERMINATOR', 'SRV-LINE-ENDINGS', 'PARSE-EOF-DISCARD', 'PARSE-BLANK-LINE-DISPATCH'],
   `Track field blocks in the observed body (read for the observation window plus ${TERMINATOR_PAUSE_MS} ms); a block still open when the body ends, or left open for ${TERMINATOR_PAUSE_MS} ms while no further field arrives, is not terminated.`,
   'Each event is closed by a blank line before the server pauses or ends the body (otherwise clients never dispatch it, or merge it with the next one).',
   'every field block closed by a blank line before a pause or the end of the body',
