@@ -2,9 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseBaseline, renderBaseline, BaselineError, type BaselineEntry } from '../../conformance/baseline.ts';
 import type { CaseInfo, RunResult } from '../../conformance/model.ts';
-import { REPORT_FORMATS, render, type ReportFormat } from '../../conformance/report/index.ts';
+import { render, type ReportFormat } from '../../conformance/report/index.ts';
 import { exitCodeFor, isSelected, runCases, type Selection } from '../../conformance/runner.ts';
 import { UsageError, version, type Command } from '../cli.ts';
+import { parseReporterSpec, positiveInt } from './run-options.ts';
 import type { BrowserName } from '../../conformance/browsers.ts';
 import { parseBrowserList } from '../../conformance/server/browser.ts';
 
@@ -93,10 +94,6 @@ export interface CheckOptions {
   browsers: BrowserName[];
 }
 
-function positiveInt(name: string, value: string | undefined, min = 1): number {
-  if (value === undefined || !/^[0-9]+$/.test(value) || Number(value) < min) throw new UsageError(`${name} needs an integer >= ${min}, got ${JSON.stringify(value ?? '')}`);
-  return Number(value);
-}
 
 function header(name: string, value: string | undefined): [string, string] {
   const i = value?.indexOf(':') ?? -1;
@@ -161,16 +158,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--area': o.areas.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--exclude': o.exclude.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--list': o.list = true; break;
-      case '--reporter': {
-        const v = value();
-        const at = v.indexOf('=');
-        const format = (at < 0 ? v : v.slice(0, at)) as ReportFormat;
-        if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--reporter: unknown format ${JSON.stringify(format)} (use ${REPORT_FORMATS.join(', ')})`);
-        const path = at < 0 ? undefined : v.slice(at + 1);
-        if (path === '') throw new UsageError(`--reporter ${format}= needs a path`);
-        o.reporters.push({ format, path });
-        break;
-      }
+      case '--reporter': o.reporters.push(parseReporterSpec(value())); break;
       case '--expected-failures': o.baselineFile = value(); break;
       case '--write-baseline': o.writeBaseline = value(); break;
       case '--expect-cases': o.expectCases = positiveInt(flag, value(), 0); break;

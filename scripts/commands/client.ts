@@ -1,9 +1,10 @@
 import type { RunResult } from '../../conformance/model.ts';
-import { REPORT_FORMATS, type ReportFormat } from '../../conformance/report/index.ts';
+import type { ReportFormat } from '../../conformance/report/index.ts';
 import { exitCodeFor, type Selection } from '../../conformance/runner.ts';
 import type { BrowserName } from '../../conformance/browsers.ts';
 import type { ClientDriver } from '../../conformance/client/driver.ts';
 import { UsageError, version, type Command } from '../cli.ts';
+import { parseReporterSpec, positiveInt } from './run-options.ts';
 import { listCases, loadBaseline, writeReports } from './check.ts';
 
 export const usage = `Usage: sse-conformance client <target>... [options]
@@ -70,10 +71,6 @@ export interface ClientOptions {
   epsilonMs: number;
 }
 
-function positiveInt(name: string, value: string, min = 1): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < min) throw new UsageError(`${name} needs an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
 
 export function parseClientArgs(args: readonly string[]): ClientOptions {
   const o: ClientOptions = {
@@ -115,16 +112,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
       case '--area': o.areas.push(...list()); break;
       case '--exclude': o.exclude.push(...list()); break;
       case '--list': o.list = true; break;
-      case '--reporter': {
-        const v = value();
-        const at = v.indexOf('=');
-        const format = (at < 0 ? v : v.slice(0, at)) as ReportFormat;
-        if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--reporter: unknown format ${JSON.stringify(format)} (use ${REPORT_FORMATS.join(', ')})`);
-        const path = at < 0 ? undefined : v.slice(at + 1);
-        if (path === '') throw new UsageError(`--reporter ${format}= needs a path`);
-        o.reporters.push({ format, path });
-        break;
-      }
+      case '--reporter': o.reporters.push(parseReporterSpec(value())); break;
       case '--expected-failures': o.baselineFile = value(); break;
       case '--strict': o.strict = true; break;
       case '--seed': o.seed = positiveInt(flag, value(), 0); break;
