@@ -3,9 +3,8 @@
  * the serial pool for timing scenarios, per-case and whole-run limits, baselines and the summary
  * are the same as for `check`; each case plays one scenario against the driver's client.
  */
-import type { BaselineEntry } from '../baseline.ts';
 import type { CaseInfo, CaseResult, RunResult } from '../model.ts';
-import { runCases, type RunnableCase, type Selection } from '../runner.ts';
+import { runCases, type RunnableCase, type RunOptions } from '../runner.ts';
 import type { PlaybackServer } from '../../reference/server/playback.ts';
 import type { ClientDriver } from './driver.ts';
 import { PROPERTY_SCENARIO_ID, runPropertyScenario } from './property.ts';
@@ -114,22 +113,15 @@ export function clientCases(scenarios: readonly Scenario[], property?: PropertyS
   return cases;
 }
 
-export interface ClientSuiteOptions {
+/** The runner's options that a client run passes straight through, plus what the client suite adds. */
+export interface ClientSuiteOptions
+  extends Pick<RunOptions, 'target' | 'harnessVersion' | 'seed' | 'strict' | 'options' | 'selection' | 'baseline' | 'concurrency' | 'onCaseDone'> {
   readonly context: ClientContext;
   readonly scenarios: readonly Scenario[];
   readonly property?: PropertySettings | undefined;
   /** Also deliver the parser vectors over the wire (one case per vector file). */
   readonly vectors?: boolean | undefined;
-  readonly target: RunResult['target'];
-  readonly harnessVersion: string;
-  readonly seed: number;
-  readonly strict: boolean;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly selection?: Selection | undefined;
-  readonly baseline?: readonly BaselineEntry[] | undefined;
-  readonly concurrency?: number | undefined;
   readonly runTimeoutMs?: number | undefined;
-  readonly onCaseDone?: ((result: CaseResult) => void) | undefined;
 }
 
 /** Runs the client suite against one driver and returns the canonical RunResult (mode `client`). */
