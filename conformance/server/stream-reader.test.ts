@@ -3,68 +3,52 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRawTcpTarget, type RawTcpTarget } from './raw-tcp-target.ts';
 import { readResponse } from './stream-reader.ts';
 
-let server: net.Server;
+let target: RawTcpTarget;
 let base = '';
-const sockets = new Set<net.Socket>();
-const timers = new Set<NodeJS.Timeout>();
 
 // A raw TCP server so headers and bodies can be as broken as we like.
 beforeAll(async () => {
-  server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.once('data', (req) => {
-      const path = /^[A-Z]+ (\S+)/.exec(req.toString('latin1'))?.[1] ?? '/';
-      const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n';
-      const every = (ms: number, fn: () => boolean) => {
-        const t = setInterval(() => { if (socket.destroyed || !fn()) { clearInterval(t); timers.delete(t); } }, ms);
-        timers.add(t);
-      };
-      switch (path) {
-        case '/endless-line':
-          socket.write(`${head}data: `);
-          every(1, () => socket.write('x'.repeat(16 * 1024)));
-          break;
-        case '/endless-headers':
-          socket.write('HTTP/1.1 200 OK\r\n');
-          every(1, () => socket.write(`x-pad: ${'y'.repeat(1000)}\r\n`));
-          break;
-        case '/firehose':
-          socket.write(head);
-          every(1, () => socket.write(`data: ${'z'.repeat(1000)}\n\n`.repeat(64)));
-          break;
-        case '/drip': {
-          socket.write(head);
-          const text = 'data: slow\n\n';
-          let i = 0;
-          every(40, () => socket.write(text[i++ % text.length]!));
-          break;
-        }
-        case '/loop-a': socket.end('HTTP/1.1 302 Found\r\nlocation: /loop-b\r\ncontent-length: 0\r\n\r\n'); break;
-        case '/loop-b': socket.end('HTTP/1.1 302 Found\r\nlocation: /loop-a\r\ncontent-length: 0\r\n\r\n'); break;
-        case '/reset-before': socket.resetAndDestroy(); break;
-        case '/reset-mid': socket.write(`${head}data: half`, () => setTimeout(() => socket.resetAndDestroy(), 20)); break;
-        case '/silent': break; // accepts, never answers
-        case '/gzip': {
-          socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\nconnection: close\r\n\r\nnot gzip at all');
-          break;
-        }
-        default: socket.end(`${head}data: ok\n\n`);
+  target = await startRawTcpTarget(({ path, socket, every }) => {
+    const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n';
+    switch (path) {
+      case '/endless-line':
+        socket.write(`${head}data: `);
+        every(1, () => socket.write('x'.repeat(16 * 1024)));
+        break;
+      case '/endless-headers':
+        socket.write('HTTP/1.1 200 OK\r\n');
+        every(1, () => socket.write(`x-pad: ${'y'.repeat(1000)}\r\n`));
+        break;
+      case '/firehose':
+        socket.write(head);
+        every(1, () => socket.write(`data: ${'z'.repeat(1000)}\n\n`.repeat(64)));
+        break;
+      case '/drip': {
+        socket.write(head);
+        const text = 'data: slow\n\n';
+        let i = 0;
+        every(40, () => socket.write(text[i++ % text.length]!));
+        break;
       }
-    });
+      case '/loop-a': socket.end('HTTP/1.1 302 Found\r\nlocation: /loop-b\r\ncontent-length: 0\r\n\r\n'); break;
+      case '/loop-b': socket.end('HTTP/1.1 302 Found\r\nlocation: /loop-a\r\ncontent-length: 0\r\n\r\n'); break;
+      case '/reset-before': socket.resetAndDestroy(); break;
+      case '/reset-mid': socket.write(`${head}data: half`, () => setTimeout(() => socket.resetAndDestroy(), 20)); break;
+      case '/silent': break; // accepts, never answers
+      case '/gzip': {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\nconnection: close\r\n\r\nnot gzip at all');
+        break;
+      }
+      default: socket.end(`${head}data: ok\n\n`);
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = target.base;
 });
 
-afterAll(async () => {
-  for (const t of timers) clearInterval(t);
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => target.close());
 
 const read = (path: string, extra: Partial<Parameters<typeof readResponse>[0]> = {}) =>
   readResponse({ url: `${base}${path}`, headerTimeoutMs: 1000, totalTimeMs: 1500, maxBodyBytes: 256 * 1024, maxLineBytes: 32 * 1024, ...extra });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failsRun, type RunResult } from '../../conformance/model.ts';
 import { parseRunResult } from '../../conformance/report/json.ts';
+import { startRawTcpTarget, type RawTcpTarget } from '../../conformance/server/raw-tcp-target.ts';
 import { startScriptedTarget, type ScriptedTarget, type WireStyle } from '../../conformance/server/scripted-target.ts';
 import { main } from '../cli.ts';
 import { parseCheckArgs, runCheck } from './check.ts';
@@ -149,33 +150,16 @@ describe('the check command', () => {
 });
 
 describe('hostile targets end with a clear FAIL/ERROR, fast', () => {
-  let server: net.Server;
+  let target: RawTcpTarget;
   let base = '';
-  const sockets = new Set<net.Socket>();
-  const timers = new Set<NodeJS.Timeout>();
   beforeAll(async () => {
-    server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-      socket.once('data', (req) => {
-        const path = /^[A-Z]+ (\S+)/.exec(req.toString('latin1'))?.[1] ?? '/';
-        const t = setInterval(() => {
-          if (socket.destroyed) return clearInterval(t);
-          socket.write(path === '/headers' ? `x-pad: ${'y'.repeat(1000)}\r\n` : 'x'.repeat(8192));
-        }, 2);
-        timers.add(t);
-        socket.write(path === '/headers' ? 'HTTP/1.1 200 OK\r\n' : 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: ');
-      });
+    target = await startRawTcpTarget(({ path, socket, every }) => {
+      socket.write(path === '/headers' ? 'HTTP/1.1 200 OK\r\n' : 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: ');
+      every(2, () => socket.write(path === '/headers' ? `x-pad: ${'y'.repeat(1000)}\r\n` : 'x'.repeat(8192)) || true);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    base = target.base;
   });
-  afterAll(async () => {
-    for (const t of timers) clearInterval(t);
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => target.close());
 
   it('an endless line: the terminator case FAILs naming the line cap', async () => {
     const t0 = performance.now();
