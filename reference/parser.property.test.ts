@@ -11,7 +11,8 @@ import {
   type EncodableEvent, type EncodeOptions,
 } from './encoder.ts';
 import { naiveParse } from './naive-parser.ts';
-import { parseStream, type ParseResult, type SseEvent } from './parser.ts';
+import { unfinishedSequenceLength } from './utf8-decoder.ts';
+import { createParser, parseStream, type ParseResult, type SseEvent } from './parser.ts';
 
 const seed = testSeed('reference/parser.property.test.ts');
 const encoder = new TextEncoder();
@@ -174,6 +175,86 @@ describe('parser properties (seeded; replay with SSEC_SEED)', () => {
         expect(essentials(parseStream(cut(bytes, points)))).toEqual(naiveParse(bytes));
       }),
       { seed, numRuns: 200 },
+    );
+  });
+});
+
+// Long runs for the parser's large-read and long-line paths (reads over 1 KiB, lines over 16 KiB
+// bytes), made of characters of every UTF-8 length so that cuts land inside sequences.
+const longRun = fc
+  .tuple(fc.constantFrom('x', '\u00e9', '\u20ac', '\ud83d\ude00', '\ufeff'), fc.integer({ min: 300, max: 9000 }))
+  .map(([char, count]) => encoder.encode(char.repeat(count)));
+const longSoup = fc
+  .array(fc.oneof({ weight: 4, arbitrary: soupToken }, { weight: 1, arbitrary: longRun }), { maxLength: 24 })
+  .map(concat);
+/** Split points biased to produce reads of every size, from single bytes to tens of KiB. */
+const longSplitPoints = fc.array(fc.nat({ max: 1 << 20 }), { maxLength: 40 });
+
+/**
+ * The maxLineLength model, from the option's contract: a line (decoded, BOM stripped, terminator
+ * excluded) longer than the limit is reported once and dropped with its terminator; the stream
+ * is otherwise parsed as if the line were not there. An unterminated last line is reported too.
+ */
+function limitModel(bytes: Uint8Array, limit: number): { errors: number; result: ReturnType<typeof naiveParse> } {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const lines = text.split(/\r\n|\r|\n/);
+  const tail = lines.pop()!;
+  const kept = lines.filter((line) => line.length <= limit);
+  const errors = lines.length - kept.length + (tail.length > limit ? 1 : 0);
+  // A BOM in front: the naive parser strips exactly one, so a U+FEFF that starts the first kept line stays.
+  const body = encoder.encode('\ufeff' + kept.map((line) => line + '\n').join(''));
+  return { errors, result: naiveParse(body) };
+}
+
+describe('parser properties on long lines and large reads (seeded)', () => {
+  it('agrees with the naive parser on streams with long lines, at any chunking', () => {
+    fc.assert(
+      fc.property(longSoup, longSplitPoints, (bytes, points) => {
+        expect(essentials(parseStream(cut(bytes, points)))).toEqual(naiveParse(bytes));
+      }),
+      { seed, numRuns: 150 },
+    );
+  });
+
+  it('gives the same result when chunks that start and end between characters are fed as text instead', () => {
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    fc.assert(
+      fc.property(longSoup, longSplitPoints, fc.array(fc.boolean(), { maxLength: 41 }), (bytes, points, asText) => {
+        const between = (offset: number) => unfinishedSequenceLength(bytes, offset) === 0;
+        let offset = 0;
+        const mixed = cut(bytes, points).map((chunk, i) => {
+          const start = offset;
+          offset += chunk.length;
+          return asText[i] === true && between(start) && between(offset) ? decoder.decode(chunk) : chunk;
+        });
+        expect(parseStream(mixed)).toEqual(parseStream([bytes]));
+      }),
+      { seed, numRuns: 150 },
+    );
+  });
+
+  it('maxLineLength drops exactly the over-long lines and reports each once, at any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(soup, longSoup),
+        splitPoints,
+        fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 200, max: 20000 })),
+        (bytes, points, limit) => {
+          let errors = 0;
+          const events: SseEvent[] = [];
+          const retries: number[] = [];
+          const parser = createParser(
+            { onEvent: (e) => events.push(e), onRetry: (r) => retries.push(r), onError: () => errors++ },
+            { maxLineLength: limit },
+          );
+          for (const chunk of cut(bytes, points)) parser.feed(chunk);
+          parser.end();
+          const model = limitModel(bytes, limit);
+          expect({ events, retries, lastEventId: parser.lastEventId }).toEqual(model.result);
+          expect(errors).toBe(model.errors);
+        },
+      ),
+      { seed, numRuns: 400 },
     );
   });
 });

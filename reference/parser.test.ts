@@ -67,6 +67,27 @@ describe('reference parser', () => {
     expect(() => q.feed('data: long\n')).toThrow(SseParseError);
   });
 
+  it('measures a pending line in decoded UTF-16 units: BOM not counted, unfinished sequences not guessed', () => {
+    const errorsFor = (limit: number, ...chunks: (string | number[])[]): number => {
+      let errors = 0;
+      const p = createParser({ onEvent: () => {}, onError: () => errors++ }, { maxLineLength: limit });
+      for (const chunk of bytes(...chunks)) p.feed(chunk);
+      p.end();
+      return errors;
+    };
+    // The stream's BOM is stripped before the line is measured (7 bytes pending, 4 units).
+    expect(errorsFor(4, [0xef, 0xbb, 0xbf, 0x64, 0x61, 0x74, 0x61], '\n\n')).toBe(0);
+    expect(errorsFor(4, [0xef, 0xbb, 0xbf, 0x64, 0x61, 0x74, 0x61, 0x78], '\n\n')).toBe(1);
+    // "a€" is 2 units; its € arrives cut after two of its three bytes.
+    expect(errorsFor(2, [0x61, 0xe2, 0x82], [0xac], '\n')).toBe(0);
+    expect(errorsFor(2, [0x61, 0xe2, 0x82], [0xac], 'b\n')).toBe(1);
+    // An astral character is 2 units.
+    expect(errorsFor(2, [0x61, 0xf0, 0x9f, 0x98], [0x80], '\n')).toBe(1);
+    // At the end of the body an unfinished sequence is one U+FFFD, and the dropped line is still reported.
+    expect(errorsFor(2, [0x61, 0x62, 0xe2, 0x82])).toBe(1);
+    expect(errorsFor(3, [0x61, 0x62, 0xe2, 0x82])).toBe(0);
+  });
+
   it('rejects bad arguments with a clear message', () => {
     expect(() => createParser({ onEvent: () => {} }, { maxLineLength: 0 })).toThrow(/maxLineLength/);
     const p = createParser({ onEvent: () => {} });

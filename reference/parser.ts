@@ -10,7 +10,8 @@
  * buffers, except that the last event ID buffer is seeded from the last event ID string
  * (LASTID-PERSISTS-ACROSS-RECONNECT).
  */
-import { Utf8StreamDecoder } from './utf8-decoder.ts';
+import { firstTerminator, lastTerminator } from './terminator-search.ts';
+import { decodeUtf8, unfinishedSequenceLength } from './utf8-decoder.ts';
 
 /** An event as *dispatch the event* creates it (EventSource semantics: type defaults to `message`). */
 export interface SseEvent {
@@ -86,6 +87,12 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
 const BOM = 0xfeff;
+const NO_BYTES = new Uint8Array(0);
+/** Reads up to this size are copied behind the pending bytes and decoded with them in one call. */
+const COMBINE_LIMIT = 1024;
+const MIN_PENDING_CAPACITY = 256;
+/** Pending bytes of one line are kept up to this size; a longer line is kept as text (appendLongLine). */
+const PENDING_LIMIT = 16 * 1024;
 
 /** RETRY-DIGITS-SET: only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
 function isAsciiDigits(value: string): boolean {
@@ -124,7 +131,16 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   let lastEventIdString = initialLastEventId;
 
   // Per-connection state ("initialized to the empty string" for each stream; see G1 for the id buffer).
-  let decoder: Utf8StreamDecoder | undefined;
+  // The unterminated line so far is `partialLine` followed by the UTF-8 decoding of
+  // `pending[0, pendingLength)`: bytes are kept undecoded after a chunk's last terminator (which
+  // also holds back any unfinished UTF-8 sequence), `partialLine` only gets text from string
+  // chunks. So every decoded piece ends at a terminator and starts at a line start, and a line
+  // cut into many small reads is decoded once, not joined from many strings.
+  let pending = NO_BYTES;
+  let pendingLength = 0;
+  // Progress of the maxLineLength check over `pending`: bytes decoded and the UTF-16 units they gave.
+  let countedBytes = 0;
+  let countedUnits = 0;
   let atStreamStart = true; // no decoded character seen yet on this connection (PARSE-BOM)
   let skipLeadingLF = false; // the previous piece ended with CR (PARSE-CRLF-SPLIT-CHUNK)
   let discardingLine = false; // dropping an over-long line up to its terminator
@@ -293,6 +309,115 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     );
   }
 
+  /** Keeps `bytes[start, end)` (no terminator in it) as the continuation of the pending line. */
+  function appendPending(bytes: Uint8Array, start: number, end: number): void {
+    const total = pendingLength + end - start;
+    if (total > PENDING_LIMIT) {
+      appendLongLine(bytes, start, end);
+      return;
+    }
+    if (total > pending.length) {
+      const grown = new Uint8Array(Math.min(PENDING_LIMIT, Math.max(total, pending.length * 2, MIN_PENDING_CAPACITY)));
+      grown.set(pending.subarray(0, pendingLength));
+      pending = grown;
+    }
+    pending.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pendingLength);
+    pendingLength = total;
+  }
+
+  /**
+   * A line longer than PENDING_LIMIT bytes: its text so far goes to `partialLine` (joined once,
+   * when the line ends) instead of into an ever larger byte buffer. Only an unfinished UTF-8
+   * sequence at the end stays pending. Goes through processText, which strips a BOM at the
+   * stream start and applies maxLineLength to `partialLine`.
+   */
+  function appendLongLine(bytes: Uint8Array, start: number, end: number): void {
+    let source = bytes;
+    let from = start;
+    let to = end;
+    if (pendingLength !== 0) {
+      source = new Uint8Array(pendingLength + end - start);
+      source.set(pending.subarray(0, pendingLength));
+      source.set(bytes.subarray(start, end), pendingLength);
+      from = 0;
+      to = source.length;
+    }
+    // `to - from` > PENDING_LIMIT here, so the look-back of unfinishedSequenceLength stays inside the piece.
+    const decodable = to - unfinishedSequenceLength(source, to);
+    clearPending();
+    processText(decodeUtf8(source, from, decodable));
+    if (decodable < to && !discardingLine) {
+      pending = new Uint8Array(MIN_PENDING_CAPACITY);
+      pending.set(source.subarray(decodable, to));
+      pendingLength = to - decodable;
+    }
+  }
+
+  function clearPending(): void {
+    pendingLength = 0;
+    countedBytes = 0;
+    countedUnits = 0;
+  }
+
+  /**
+   * maxLineLength for a line still in `pending`: counts the UTF-16 units of what can be decoded
+   * for good (all of it when `final`, as at the end of the body where an unfinished sequence is
+   * one U+FFFD), incrementally, and starts discarding the line once it is too long.
+   */
+  function checkPendingLength(final: boolean): void {
+    const upTo = final ? pendingLength : pendingLength - unfinishedSequenceLength(pending, pendingLength);
+    if (upTo > countedBytes) {
+      const piece = decodeUtf8(pending, countedBytes, upTo);
+      // A leading BOM is stripped before the line is measured (PARSE-BOM).
+      countedUnits += countedBytes === 0 && atStreamStart && piece.charCodeAt(0) === BOM ? piece.length - 1 : piece.length;
+      countedBytes = upTo;
+    }
+    const length = partialLine.length + countedUnits;
+    if (length > maxLineLength) {
+      report(lineTooLong(length));
+      partialLine = '';
+      clearPending();
+      discardingLine = true;
+    }
+  }
+
+  /**
+   * PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE: decodes up to the chunk's last line terminator
+   * (with the pending bytes in front) and keeps the rest as bytes; see utf8-decoder.ts for why
+   * that cut is exact.
+   */
+  function feedBytes(chunk: Uint8Array): void {
+    const length = chunk.length;
+    const last = lastTerminator(chunk);
+    if (last === -1) {
+      if (discardingLine) return; // still inside the over-long line
+      appendPending(chunk, 0, length);
+    } else if (pendingLength === 0) {
+      processText(decodeUtf8(chunk, 0, last + 1));
+      if (last + 1 < length) appendPending(chunk, last + 1, length);
+    } else if (length <= COMBINE_LIMIT && pendingLength + length <= PENDING_LIMIT) {
+      // Small read: one decode of the pending bytes and the chunk together, the tail moved to the front.
+      appendPending(chunk, 0, length);
+      const textEnd = pendingLength - (length - last - 1);
+      const text = decodeUtf8(pending, 0, textEnd);
+      const tail = pendingLength - textEnd;
+      pending.copyWithin(0, textEnd, pendingLength);
+      clearPending();
+      pendingLength = tail;
+      processText(text);
+    } else {
+      // Large read: finish the pending line on its own rather than copy the whole chunk behind it.
+      const first = firstTerminator(chunk, 0);
+      appendPending(chunk, 0, first + 1);
+      const head = decodeUtf8(pending, 0, pendingLength);
+      clearPending();
+      processText(head);
+      if (first < last) processText(decodeUtf8(chunk, first + 1, last + 1));
+      if (last + 1 < length) appendPending(chunk, last + 1, length);
+    }
+    if (pendingLength !== 0 && partialLine.length + pendingLength > maxLineLength) checkPendingLength(false);
+  }
+
   function throwPending(): void {
     if (pendingError) {
       const error = pendingError;
@@ -304,22 +429,25 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   return {
     feed(chunk: Uint8Array | string): void {
       if (typeof chunk === 'string') {
-        if (decoder) processText(decoder.flush()); // flush an incomplete sequence as U+FFFD
-        decoder = undefined;
+        if (pendingLength !== 0) {
+          // Text continues the line: decode its pending bytes, an unfinished sequence as U+FFFD.
+          const text = decodeUtf8(pending, 0, pendingLength);
+          clearPending();
+          processText(text);
+        }
         processText(chunk);
       } else if (chunk instanceof Uint8Array) {
-        // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE (see utf8-decoder.ts). The BOM is kept so that we strip exactly one ourselves.
-        decoder ??= new Utf8StreamDecoder();
-        processText(decoder.decode(chunk));
+        if (chunk.length !== 0) feedBytes(chunk);
       } else {
         throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
       }
       throwPending();
     },
     end(): void {
-      if (decoder) processText(decoder.flush()); // trailing partial bytes become U+FFFD in the discarded tail
+      // The unterminated line is dropped, but an over-long one is still reported (an unfinished sequence counts as U+FFFD).
+      if (pendingLength !== 0 && !discardingLine && maxLineLength !== Infinity) checkPendingLength(true);
       // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
-      decoder = undefined;
+      clearPending();
       atStreamStart = true;
       skipLeadingLF = false;
       discardingLine = false;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { unfinishedSequenceLength, Utf8StreamDecoder } from './utf8-decoder.ts';
+import { decodeUtf8, decodeWithTextDecoder, unfinishedSequenceLength } from './utf8-decoder.ts';
 
 /** What the parser must match: the streaming WHATWG decoder (PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE). */
 function referenceDecode(chunks: Uint8Array[]): string {
@@ -27,19 +27,61 @@ function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return chunks;
 }
 
-describe('Utf8StreamDecoder', () => {
-  it('decodes any bytes, split anywhere, exactly like the streaming TextDecoder', () => {
+const bytesArb = fc.array(fc.oneof(interestingByte, fc.integer({ min: 0, max: 255 })), { maxLength: 40 }).map((v) => Uint8Array.from(v));
+
+describe('decodeUtf8', () => {
+  it('decodes any byte range exactly like a one-shot TextDecoder, on the fast path and the portable one', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.oneof(interestingByte, fc.integer({ min: 0, max: 255 })), { maxLength: 40 }),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        (values, cuts) => {
-          const chunks = split(Uint8Array.from(values), cuts);
-          const decoder = new Utf8StreamDecoder();
-          const ours = chunks.map((c) => decoder.decode(c)).join('') + decoder.flush();
-          expect(ours).toBe(referenceDecode(chunks));
-        },
-      ),
+      fc.property(bytesArb, fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = Math.min(a, b) % (bytes.length + 1);
+        const end = start + (Math.max(a, b) % (bytes.length - start + 1));
+        const expected = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(start, end));
+        expect(decodeUtf8(bytes, start, end)).toBe(expected);
+        expect(decodeWithTextDecoder(bytes, start, end)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the streaming decode when cut right after an ASCII byte (how the parser cuts at line terminators)', () => {
+    fc.assert(
+      fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
+        const chunks = split(bytes, cuts);
+        // Move every cut to just after the last ASCII byte before it, as the parser does.
+        let done = 0;
+        let ours = '';
+        let seen = 0;
+        for (const chunk of chunks) {
+          seen += chunk.length;
+          let cut = seen;
+          while (cut > done && bytes[cut - 1]! >= 0x80) cut--;
+          ours += decodeUtf8(bytes, done, cut);
+          done = cut;
+        }
+        ours += decodeUtf8(bytes, done, bytes.length);
+        expect(ours).toBe(referenceDecode(chunks));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the streaming decode when each growing prefix is decoded up to its unfinished sequence (the maxLineLength count)', () => {
+    fc.assert(
+      fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
+        const chunks = split(bytes, cuts);
+        let done = 0;
+        let ours = '';
+        let seen = 0;
+        for (const chunk of chunks) {
+          seen += chunk.length;
+          const upTo = seen - unfinishedSequenceLength(bytes, seen);
+          expect(upTo).toBeGreaterThanOrEqual(done);
+          ours += decodeUtf8(bytes, done, upTo);
+          done = upTo;
+        }
+        ours += decodeUtf8(bytes, done, bytes.length);
+        expect(ours).toBe(referenceDecode(chunks));
+      }),
       { numRuns: 3000 },
     );
   });
@@ -54,13 +96,12 @@ describe('Utf8StreamDecoder', () => {
     expect(held(0xed, 0xa0)).toBe(0); // surrogate range: already an error
     expect(held(0xc0)).toBe(0);
     expect(held(0x80, 0x80, 0x80)).toBe(0);
+    expect(unfinishedSequenceLength(Uint8Array.of(0x41, 0xe2, 0x82, 0x41), 3)).toBe(2); // only bytes before `end` count
   });
 
-  it('keeps a BOM and ends an unfinished sequence as one U+FFFD', () => {
-    const decoder = new Utf8StreamDecoder();
-    expect(decoder.decode(Uint8Array.of(0xef, 0xbb))).toBe('');
-    expect(decoder.decode(Uint8Array.of(0xbf, 0x41, 0xf0, 0x9f))).toBe('\ufeffA');
-    expect(decoder.flush()).toBe('\ufffd');
-    expect(decoder.flush()).toBe('');
+  it('keeps a BOM and makes an unfinished sequence at the end one U+FFFD', () => {
+    expect(decodeUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41), 0, 4)).toBe('\ufeffA');
+    expect(decodeUtf8(Uint8Array.of(0x41, 0xf0, 0x9f), 0, 3)).toBe('A\ufffd');
+    expect(decodeUtf8(Uint8Array.of(0x41), 1, 1)).toBe('');
   });
 });

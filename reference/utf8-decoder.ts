@@ -1,32 +1,55 @@
 /**
- * Streaming UTF-8 decoding (PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE) with the output of
- * `new TextDecoder('utf-8', { ignoreBOM: true })` used with `{ stream: true }`, but several times
- * faster: Node's streaming TextDecoder goes through ICU (about 1 GB/s on ASCII), while a
- * one-shot `decode()` takes a SIMD fast path (several GB/s) and yields compact one-byte strings.
+ * UTF-8 decoding for the parser (PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE): byte ranges decoded
+ * one-shot with replacement, the BOM kept (the parser strips exactly one itself).
  *
- * So each chunk is decoded one-shot, except that a multi-byte sequence cut off by the end of the
- * chunk is held back and decoded with the next chunk. That is exact: the WHATWG UTF-8 decoder
- * (https://encoding.spec.whatwg.org/#utf-8-decoder) has no state other than an unfinished
- * sequence, and an unfinished sequence that is still valid so far is the only thing whose
- * decoding depends on bytes not seen yet. Anything invalid is already final (U+FFFD).
+ * The parser never decodes across a cut where the WHATWG UTF-8 decoder
+ * (https://encoding.spec.whatwg.org/#utf-8-decoder) could be holding a partial sequence: it
+ * decodes up to and including a line terminator byte (ASCII, so the decoder is back in its
+ * initial state after it), or up to the end of a complete sequence for length checks
+ * ({@link unfinishedSequenceLength}). One-shot decoding of consecutive such ranges is therefore
+ * exactly the streaming decode, and one-shot is the fast path: Node's streaming TextDecoder goes
+ * through ICU (about 1 GB/s on ASCII), the one-shot path through V8's SIMD decoder.
  */
 
-/** One stateless decoder for all streams; it keeps the BOM so the parser strips exactly one itself. */
+/** One stateless decoder for all streams; it keeps the BOM. */
 const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+
 /**
- * How many bytes at the end of `bytes` form a valid but unfinished UTF-8 sequence (0-3), per the
- * byte ranges of the WHATWG UTF-8 decoder (E0 needs A0-BF next, ED 80-9F, F0 90-BF, F4 80-8F).
+ * Node's `Buffer#utf8Slice` decodes a byte range of any Uint8Array without creating a view. It
+ * is the same V8 decoder (String::NewFromUtf8) that Node's one-shot `TextDecoder.decode` calls
+ * for UTF-8, but skips that method's option handling and the `subarray` a range would need,
+ * which is most of the cost of decoding a 30-byte socket read. Where there is no Buffer
+ * (a browser bundle), TextDecoder is used; `utf8-decoder.test.ts` checks the two agree.
  */
-export function unfinishedSequenceLength(bytes: Uint8Array): number {
-  const length = bytes.length;
+const bufferUtf8Slice = (globalThis as { Buffer?: { prototype?: { utf8Slice?: unknown } } }).Buffer?.prototype?.utf8Slice;
+const utf8Slice: Utf8Slice | undefined = typeof bufferUtf8Slice === 'function' ? (bufferUtf8Slice as Utf8Slice) : undefined;
+
+/** Decodes `bytes[start, end)` as UTF-8 with replacement, keeping a BOM. */
+export const decodeUtf8: (bytes: Uint8Array, start: number, end: number) => string = utf8Slice
+  ? (bytes, start, end) => (start === end ? '' : utf8Slice.call(bytes, start, end))
+  : decodeWithTextDecoder;
+
+/** The portable decoder behind {@link decodeUtf8}; exported so tests can compare the two. */
+export function decodeWithTextDecoder(bytes: Uint8Array, start: number, end: number): string {
+  if (start === end) return '';
+  return utf8.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+}
+
+/**
+ * How many bytes at the end of `bytes[0, end)` form a valid but unfinished UTF-8 sequence (0-3),
+ * per the byte ranges of the WHATWG UTF-8 decoder (E0 needs A0-BF next, ED 80-9F, F0 90-BF,
+ * F4 80-8F). Decoding everything before them is final whatever bytes come next.
+ */
+export function unfinishedSequenceLength(bytes: Uint8Array, end = bytes.length): number {
   // Fast exit: the common case ends in ASCII.
-  if (length === 0 || bytes[length - 1]! < 0x80) return 0;
+  if (end === 0 || bytes[end - 1]! < 0x80) return 0;
   // Find the last byte that is not a continuation byte (80-BF), at most 3 back.
-  let lead = length - 1;
-  while (lead > length - 4 && lead > 0 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  let lead = end - 1;
+  while (lead > end - 4 && lead > 0 && (bytes[lead]! & 0xc0) === 0x80) lead--;
   const first = bytes[lead]!;
-  const present = length - lead;
+  const present = end - lead;
   let needed: number;
   if (first >= 0xc2 && first <= 0xdf) needed = 2;
   else if (first >= 0xe0 && first <= 0xef) needed = 3;
@@ -41,32 +64,4 @@ export function unfinishedSequenceLength(bytes: Uint8Array): number {
   }
   // Bytes after the second were checked to be 80-BF by the scan above.
   return present;
-}
-
-/** Decodes a byte stream chunk by chunk; see the module comment. */
-export class Utf8StreamDecoder {
-  /** The held-back unfinished sequence (1-3 bytes), if any. */
-  #pending: Uint8Array | undefined;
-
-  /** Decodes `chunk`, holding back an unfinished sequence at its end for the next call. */
-  decode(chunk: Uint8Array): string {
-    let bytes = chunk;
-    if (this.#pending !== undefined) {
-      bytes = new Uint8Array(this.#pending.length + chunk.length);
-      bytes.set(this.#pending);
-      bytes.set(chunk, this.#pending.length);
-      this.#pending = undefined;
-    }
-    const held = unfinishedSequenceLength(bytes);
-    if (held === 0) return utf8.decode(bytes);
-    this.#pending = bytes.slice(bytes.length - held);
-    return utf8.decode(bytes.subarray(0, bytes.length - held));
-  }
-
-  /** Ends the stream: a held-back unfinished sequence becomes one U+FFFD, as at end of input. */
-  flush(): string {
-    if (this.#pending === undefined) return '';
-    this.#pending = undefined;
-    return '\ufffd';
-  }
 }
