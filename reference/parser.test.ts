@@ -88,6 +88,30 @@ describe('reference parser', () => {
     expect(errorsFor(3, [0x61, 0x62, 0xe2, 0x82])).toBe(0);
   });
 
+  it('refuses feed() and end() from inside its callbacks, and stays usable after a callback throws', () => {
+    const seen: string[] = [];
+    let inner: unknown;
+    const p = createParser({
+      onEvent: (e) => {
+        seen.push(e.data);
+        if (e.data === 'reenter') {
+          try {
+            p.feed('data: nested\n\n');
+          } catch (error) {
+            inner = error;
+          }
+        }
+        if (e.data === 'boom') throw new Error('handler failed');
+      },
+    });
+    p.feed('data: reenter\n\n');
+    expect(inner).toBeInstanceOf(TypeError);
+    expect(String(inner)).toMatch(/inside a parser callback/);
+    expect(() => p.feed('data: boom\n\n')).toThrow('handler failed');
+    p.feed('data: after\n\n');
+    expect(seen).toEqual(['reenter', 'boom', 'after']);
+  });
+
   it('rejects bad arguments with a clear message', () => {
     expect(() => createParser({ onEvent: () => {} }, { maxLineLength: 0 })).toThrow(/maxLineLength/);
     const p = createParser({ onEvent: () => {} });

@@ -59,7 +59,9 @@ export interface SseParser {
   /**
    * Feeds the next piece of the body. `Uint8Array` chunks are UTF-8 decoded with replacement,
    * statefully across chunks; string chunks are taken as already decoded text. Mixing is allowed:
-   * a string chunk first flushes any incomplete byte sequence (as U+FFFD).
+   * a string chunk first flushes any incomplete byte sequence (as U+FFFD). Callbacks run inside
+   * this call and must not call `feed()` or `end()` (a TypeError says so); an error thrown by a
+   * callback ends this call, and the rest of this chunk is not parsed.
    */
   feed(chunk: Uint8Array | string): void;
   /**
@@ -94,15 +96,20 @@ const MIN_PENDING_CAPACITY = 256;
 /** Pending bytes of one line are kept up to this size; a longer line is kept as text (appendLongLine). */
 const PENDING_LIMIT = 16 * 1024;
 
-/** RETRY-DIGITS-SET: only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
-function isAsciiDigits(value: string): boolean {
-  const length = value.length;
-  if (length === 0) return false;
-  for (let i = 0; i < length; i++) {
-    const c = value.charCodeAt(i);
+/** RETRY-DIGITS-SET: `text[start, end)` is only ASCII digits, at least one (RETRY-EMPTY-IGNORED: empty is not a number). */
+function isAsciiDigits(text: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return false;
   }
   return true;
+}
+
+/** FIELD-ID-NUL-IGNORED: whether `text[start, end)` contains U+0000. */
+function containsNul(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 0) return true;
+  return false;
 }
 
 /**
@@ -162,83 +169,126 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     else pendingError ??= error;
   }
 
-  /** "Dispatch the event": https://html.spec.whatwg.org/multipage/server-sent-events.html#dispatchMessage */
-  function dispatch(): void {
-    // Step 1 (DISPATCH-SETS-LAST-EVENT-ID): on every blank line, even when no event results.
-    lastEventIdString = lastEventIdBuffer;
-    // Step 2 (DISPATCH-EMPTY-DATA-SKIPPED).
-    if (!hasData) {
-      eventTypeBuffer = '';
-      return;
-    }
-    // Step 3 (DISPATCH-TRAILING-LF-REMOVED): `data` never had it (see its declaration).
-    const eventData = data;
-    // Steps 4-6 (DISPATCH-DEFAULT-TYPE-MESSAGE, DISPATCH-CUSTOM-TYPE, DISPATCH-LASTEVENTID-ATTR).
-    const type = eventTypeBuffer === '' ? 'message' : eventTypeBuffer;
-    // Step 7 (DISPATCH-RESETS-DATA-AND-TYPE), before the callback so a re-entrant feed sees clean buffers.
-    data = '';
-    hasData = false;
-    eventTypeBuffer = '';
-    onEvent({ type, data: eventData, lastEventId: lastEventIdString });
-  }
-
-  /** Processes one complete line, `text[start, end)` (terminator excluded). */
-  function processLine(text: string, start: number, end: number): void {
-    if (start === end) {
-      dispatch(); // PARSE-BLANK-LINE-DISPATCH
-      return;
-    }
-    // The field name is matched in place by character codes (PARSE-FIELD-CASE-SENSITIVE,
-    // PARSE-FIELD-NAME-EXACT), so a line is never sliced or searched for its colon; that is most
-    // of the per-line cost. Past the end of the line charCodeAt reads the terminator (or NaN),
-    // which matches no letter, so a short line fails the match without a length check. A line
-    // whose field is none of the four is ignored (PARSE-UNKNOWN-FIELD-IGNORED).
-    let value = -1;
-    switch (text.charCodeAt(start)) {
-      case COLON:
-        if (onComment) onComment(text.slice(start + 1, end)); // PARSE-COMMENT-IGNORED
-        return;
-      case 0x64: // "d" + "ata"
-        if (text.charCodeAt(start + 1) === 0x61 && text.charCodeAt(start + 2) === 0x74 && text.charCodeAt(start + 3) === 0x61) {
-          value = valueStart(text, start + 4, end);
-        }
-        if (value === -1) return;
-        // FIELD-DATA-APPEND (see the declaration of `data`).
-        if (hasData) data += '\n' + text.slice(value, end);
-        else {
-          data = text.slice(value, end);
-          hasData = true;
-        }
-        return;
-      case 0x65: // "e" + "vent"
-        if (text.charCodeAt(start + 1) === 0x76 && text.charCodeAt(start + 2) === 0x65 && text.charCodeAt(start + 3) === 0x6e && text.charCodeAt(start + 4) === 0x74) {
-          value = valueStart(text, start + 5, end);
-        }
-        if (value !== -1) eventTypeBuffer = text.slice(value, end); // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
-        return;
-      case 0x69: // "i" + "d"
-        if (text.charCodeAt(start + 1) === 0x64) value = valueStart(text, start + 2, end);
-        if (value === -1) return;
-        // FIELD-ID-NUL-IGNORED: checked in place (ids are short) before slicing.
-        for (let i = value; i < end; i++) if (text.charCodeAt(i) === 0) return;
-        lastEventIdBuffer = text.slice(value, end); // FIELD-ID-SET, FIELD-ID-EMPTY-RESETS
-        return;
-      case 0x72: { // "r" + "etry"
-        if (text.charCodeAt(start + 1) === 0x65 && text.charCodeAt(start + 2) === 0x74 && text.charCodeAt(start + 3) === 0x72 && text.charCodeAt(start + 4) === 0x79) {
-          value = valueStart(text, start + 5, end);
-        }
-        if (value === -1) return;
-        // RETRY-DIGITS-SET, RETRY-NONDIGIT-IGNORED, RETRY-LEADING-ZEROS-DECIMAL; applied now (RETRY-APPLIES-IMMEDIATELY).
-        const retry = text.slice(value, end);
-        if (isAsciiDigits(retry)) onRetry?.(Number(retry));
-        return;
+  /**
+   * Interprets the complete lines of `text` from `position` on (PARSE-CRLF/LF/CR-LINE-END,
+   * PARSE-MIXED-LINE-ENDS) and returns where its unterminated tail starts (`text.length` if none).
+   *
+   * This is the hot loop, so the line interpretation is written inline and the four field
+   * buffers live in locals, written back once at the end: a store of a new string into the
+   * parser's long-lived closure costs a write barrier, several per event otherwise. Callbacks
+   * cannot see the buffers (feed and end refuse re-entrant calls), and lastEventIdString is
+   * stored before each onEvent for the getter.
+   */
+  function processLines(text: string, start: number): number {
+    const length = text.length;
+    let position = start;
+    let dataBuffer = data;
+    let dataPresent = hasData;
+    let typeBuffer = eventTypeBuffer;
+    let idBuffer = lastEventIdBuffer;
+    // Next CR and LF positions, each searched once and reused until passed. Most streams have
+    // no CR at all: then one failed search covers the whole piece.
+    let nextLF = text.indexOf('\n', position);
+    let nextCR = text.indexOf('\r', position);
+    while (position < length) {
+      let end: number;
+      if (nextCR === -1) {
+        if (nextLF === -1) break;
+        end = nextLF;
+      } else {
+        end = nextLF !== -1 && nextLF < nextCR ? nextLF : nextCR;
       }
-      default:
-        return; // PARSE-UNKNOWN-FIELD-IGNORED
+      if (end === position) {
+        // PARSE-BLANK-LINE-DISPATCH. "Dispatch the event":
+        // https://html.spec.whatwg.org/multipage/server-sent-events.html#dispatchMessage
+        // Step 1 (DISPATCH-SETS-LAST-EVENT-ID): on every blank line, even when no event results.
+        lastEventIdString = idBuffer;
+        // Step 2 (DISPATCH-EMPTY-DATA-SKIPPED); steps 3-6 (DISPATCH-TRAILING-LF-REMOVED: the
+        // buffer never had it, DISPATCH-DEFAULT-TYPE-MESSAGE, DISPATCH-CUSTOM-TYPE,
+        // DISPATCH-LASTEVENTID-ATTR); step 7 (DISPATCH-RESETS-DATA-AND-TYPE).
+        if (dataPresent) {
+          const event: SseEvent = { type: typeBuffer === '' ? 'message' : typeBuffer, data: dataBuffer, lastEventId: idBuffer };
+          dataBuffer = '';
+          dataPresent = false;
+          typeBuffer = '';
+          onEvent(event);
+        } else {
+          typeBuffer = '';
+        }
+      } else if (end - position > maxLineLength) {
+        report(lineTooLong(end - position));
+      } else {
+        // The field name is matched in place by character codes (PARSE-FIELD-CASE-SENSITIVE,
+        // PARSE-FIELD-NAME-EXACT), so a line is never sliced or searched for its colon. Past the
+        // end of the line charCodeAt reads the terminator (or NaN), which matches no letter, so
+        // a short line fails the match without a length check. A line whose field is none of
+        // the four is ignored (PARSE-UNKNOWN-FIELD-IGNORED).
+        let value = -1;
+        switch (text.charCodeAt(position)) {
+          case COLON:
+            if (onComment) onComment(text.slice(position + 1, end)); // PARSE-COMMENT-IGNORED
+            break;
+          case 0x64: // "d" + "ata"
+            if (text.charCodeAt(position + 1) === 0x61 && text.charCodeAt(position + 2) === 0x74 && text.charCodeAt(position + 3) === 0x61) {
+              value = valueStart(text, position + 4, end);
+            }
+            if (value === -1) break;
+            // FIELD-DATA-APPEND (see the declaration of `data`).
+            if (dataPresent) dataBuffer += '\n' + text.slice(value, end);
+            else {
+              dataBuffer = text.slice(value, end);
+              dataPresent = true;
+            }
+            break;
+          case 0x65: // "e" + "vent"
+            if (text.charCodeAt(position + 1) === 0x76 && text.charCodeAt(position + 2) === 0x65 && text.charCodeAt(position + 3) === 0x6e && text.charCodeAt(position + 4) === 0x74) {
+              value = valueStart(text, position + 5, end);
+            }
+            if (value !== -1) typeBuffer = text.slice(value, end); // FIELD-EVENT-TYPE, FIELD-EVENT-EMPTY-DEFAULT
+            break;
+          case 0x69: // "i" + "d"
+            if (text.charCodeAt(position + 1) === 0x64) value = valueStart(text, position + 2, end);
+            // FIELD-ID-NUL-IGNORED: checked in place (ids are short) before slicing; FIELD-ID-SET, FIELD-ID-EMPTY-RESETS.
+            if (value !== -1 && !containsNul(text, value, end)) idBuffer = text.slice(value, end);
+            break;
+          case 0x72: // "r" + "etry"
+            if (text.charCodeAt(position + 1) === 0x65 && text.charCodeAt(position + 2) === 0x74 && text.charCodeAt(position + 3) === 0x72 && text.charCodeAt(position + 4) === 0x79) {
+              value = valueStart(text, position + 5, end);
+            }
+            // RETRY-DIGITS-SET, RETRY-NONDIGIT-IGNORED, RETRY-LEADING-ZEROS-DECIMAL; applied now (RETRY-APPLIES-IMMEDIATELY).
+            if (value !== -1 && onRetry && isAsciiDigits(text, value, end)) onRetry(Number(text.slice(value, end)));
+            break;
+          default:
+            break; // PARSE-UNKNOWN-FIELD-IGNORED
+        }
+      }
+      if (end === nextLF) {
+        position = end + 1;
+        // A blank line right after (the end of most events) is seen without a search.
+        nextLF = position < length && text.charCodeAt(position) === LF ? position : text.indexOf('\n', position);
+      } else {
+        // A CR: with a following LF it is one CRLF terminator; at the end of the piece, decide on the next one.
+        position = end + 1;
+        if (position === length) skipLeadingLF = true;
+        else if (position === nextLF) {
+          position++;
+          nextLF = text.indexOf('\n', position);
+        }
+        nextCR = text.indexOf('\r', position);
+      }
     }
+    data = dataBuffer;
+    hasData = dataPresent;
+    eventTypeBuffer = typeBuffer;
+    lastEventIdBuffer = idBuffer;
+    return position;
   }
 
-  /** Splits decoded text into lines (PARSE-CRLF/LF/CR-LINE-END, PARSE-MIXED-LINE-ENDS). */
+  /**
+   * Processes decoded text: strips the stream's BOM, completes the line left unterminated by
+   * earlier text (or the over-long line being discarded), interprets the complete lines, and
+   * keeps the unterminated tail in `partialLine`.
+   */
   function processText(text: string): void {
     const length = text.length;
     if (length === 0) return;
@@ -252,44 +302,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       skipLeadingLF = false;
       if (position < length && text.charCodeAt(position) === LF) position++;
     }
-    // Next CR and LF positions, each searched once and reused until passed. Most streams have
-    // no CR at all: then one failed search covers the whole piece.
-    let nextLF = text.indexOf('\n', position);
-    let nextCR = text.indexOf('\r', position);
-    while (position < length) {
-      let end: number;
-      if (nextCR === -1) {
-        if (nextLF === -1) break;
-        end = nextLF;
-      } else {
-        end = nextLF !== -1 && nextLF < nextCR ? nextLF : nextCR;
-      }
-      if (discardingLine) {
-        discardingLine = false;
-      } else if (partialLine.length !== 0) {
-        const line = partialLine + text.slice(position, end);
-        partialLine = '';
-        if (line.length > maxLineLength) report(lineTooLong(line.length));
-        else processLine(line, 0, line.length);
-      } else if (end - position > maxLineLength) {
-        report(lineTooLong(end - position));
-      } else {
-        processLine(text, position, end);
-      }
-      if (end === nextLF) {
-        position = end + 1;
-        nextLF = text.indexOf('\n', position);
-      } else {
-        // A CR: with a following LF it is one CRLF terminator; at the end of the piece, decide on the next one.
-        position = end + 1;
-        if (position === length) skipLeadingLF = true;
-        else if (position === nextLF) {
-          position++;
-          nextLF = text.indexOf('\n', position);
-        }
-        nextCR = text.indexOf('\r', position);
-      }
-    }
+    if (partialLine.length !== 0 || discardingLine) position = finishPartialLine(text, position);
+    if (position < length) position = processLines(text, position);
     if (position < length && !discardingLine) {
       const rest = length - position;
       if (partialLine.length + rest > maxLineLength) {
@@ -300,6 +314,35 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
         partialLine += text.slice(position);
       }
     }
+  }
+
+  /**
+   * Ends the line that `partialLine` began (or that is being discarded) at the first terminator
+   * of `text`, and returns the position after that terminator; `position` unchanged if there is
+   * none (the caller then appends the text to the line).
+   */
+  function finishPartialLine(text: string, position: number): number {
+    const length = text.length;
+    const lf = text.indexOf('\n', position);
+    const cr = text.indexOf('\r', position);
+    const end = lf === -1 ? cr : cr === -1 || lf < cr ? lf : cr;
+    if (end === -1) return position;
+    if (discardingLine) {
+      discardingLine = false;
+    } else {
+      const line = partialLine + text.slice(position, end);
+      partialLine = '';
+      if (line.length > maxLineLength) report(lineTooLong(line.length));
+      else processLines(line + '\n', 0);
+    }
+    if (end === cr) {
+      if (end + 1 === length) {
+        skipLeadingLF = true;
+        return length;
+      }
+      if (end + 1 === lf) return end + 2;
+    }
+    return end + 1;
   }
 
   function lineTooLong(length: number): SseParseError {
@@ -426,42 +469,67 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     }
   }
 
+  /** Set while feed() or end() runs, so a callback cannot re-enter them (see processLines). */
+  let busy = false;
+  function enter(method: string): void {
+    if (busy) throw new TypeError(`SseParser.${method}: called from inside a parser callback; feed the parser from outside its callbacks`);
+    busy = true;
+  }
+
   return {
     feed(chunk: Uint8Array | string): void {
-      if (typeof chunk === 'string') {
-        if (pendingLength !== 0) {
-          // Text continues the line: decode its pending bytes, an unfinished sequence as U+FFFD.
-          const text = decodeUtf8(pending, 0, pendingLength);
-          clearPending();
-          processText(text);
-        }
-        processText(chunk);
-      } else if (chunk instanceof Uint8Array) {
-        if (chunk.length !== 0) feedBytes(chunk);
-      } else {
-        throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+      enter('feed');
+      try {
+        feedChunk(chunk);
+      } finally {
+        busy = false;
       }
       throwPending();
     },
     end(): void {
-      // The unterminated line is dropped, but an over-long one is still reported (an unfinished sequence counts as U+FFFD).
-      if (pendingLength !== 0 && !discardingLine && maxLineLength !== Infinity) checkPendingLength(true);
-      // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
-      clearPending();
-      atStreamStart = true;
-      skipLeadingLF = false;
-      discardingLine = false;
-      partialLine = '';
-      data = '';
-      hasData = false;
-      eventTypeBuffer = '';
-      lastEventIdBuffer = lastEventIdString; // LASTID-PERSISTS-ACROSS-RECONNECT (G1)
+      enter('end');
+      try {
+        endBody();
+      } finally {
+        busy = false;
+      }
       throwPending();
     },
     get lastEventId(): string {
       return lastEventIdString;
     },
   };
+
+  function feedChunk(chunk: Uint8Array | string): void {
+    if (typeof chunk === 'string') {
+      if (pendingLength !== 0) {
+        // Text continues the line: decode its pending bytes, an unfinished sequence as U+FFFD.
+        const text = decodeUtf8(pending, 0, pendingLength);
+        clearPending();
+        processText(text);
+      }
+      processText(chunk);
+    } else if (chunk instanceof Uint8Array) {
+      if (chunk.length !== 0) feedBytes(chunk);
+    } else {
+      throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+    }
+  }
+
+  function endBody(): void {
+    // The unterminated line is dropped, but an over-long one is still reported (an unfinished sequence counts as U+FFFD).
+    if (pendingLength !== 0 && !discardingLine && maxLineLength !== Infinity) checkPendingLength(true);
+    // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
+    clearPending();
+    atStreamStart = true;
+    skipLeadingLF = false;
+    discardingLine = false;
+    partialLine = '';
+    data = '';
+    hasData = false;
+    eventTypeBuffer = '';
+    lastEventIdBuffer = lastEventIdString; // LASTID-PERSISTS-ACROSS-RECONNECT (G1)
+  }
 }
 
 /** Everything one body produced, in stream order; for tests, vectors and the `parse` command. */
