@@ -254,7 +254,7 @@ describe('parser properties on long lines and large reads (seeded)', () => {
           expect(errors).toBe(model.errors);
         },
       ),
-      { seed, numRuns: 400 },
+      { seed, numRuns: 1000 },
     );
   });
 });

@@ -83,6 +83,8 @@ describe('reference parser', () => {
     expect(errorsFor(2, [0x61, 0xe2, 0x82], [0xac], 'b\n')).toBe(1);
     // An astral character is 2 units.
     expect(errorsFor(2, [0x61, 0xf0, 0x9f, 0x98], [0x80], '\n')).toBe(1);
+    // A CR followed by more bytes in its chunk is a whole terminator: the LF that starts the next chunk ends the discarded line.
+    expect(errorsFor(1, 'data\r: c', '\n: c\n')).toBe(3);
     // At the end of the body an unfinished sequence is one U+FFFD, and the dropped line is still reported.
     expect(errorsFor(2, [0x61, 0x62, 0xe2, 0x82])).toBe(1);
     expect(errorsFor(3, [0x61, 0x62, 0xe2, 0x82])).toBe(0);

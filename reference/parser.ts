@@ -139,13 +139,14 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   // Per-connection state ("initialized to the empty string" for each stream; see G1 for the id buffer).
   // The unterminated line so far is `partialLine` followed by the UTF-8 decoding of
-  // `pending[0, pendingLength)`: bytes are kept undecoded after a chunk's last terminator (which
+  // `pending[pendingStart, pendingEnd)`: bytes are kept undecoded after a chunk's last terminator (which
   // also holds back any unfinished UTF-8 sequence), `partialLine` only gets text from string
   // chunks. So every decoded piece ends at a terminator and starts at a line start, and a line
   // cut into many small reads is decoded once, not joined from many strings.
   let pending = NO_BYTES;
-  let pendingLength = 0;
-  // Progress of the maxLineLength check over `pending`: bytes decoded and the UTF-16 units they gave.
+  let pendingStart = 0; // moves forward as lines are decoded; the bytes are moved to the front only when the buffer is full
+  let pendingEnd = 0;
+  // Progress of the maxLineLength check over the pending bytes: bytes (from pendingStart) decoded and the UTF-16 units they gave.
   let countedBytes = 0;
   let countedUnits = 0;
   let atStreamStart = true; // no decoded character seen yet on this connection (PARSE-BOM)
@@ -352,20 +353,27 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     );
   }
 
-  /** Keeps `bytes[start, end)` (no terminator in it) as the continuation of the pending line. */
+  /** Keeps `bytes[start, end)` (a terminator only at its end) as the continuation of the pending line. */
   function appendPending(bytes: Uint8Array, start: number, end: number): void {
-    const total = pendingLength + end - start;
+    const add = end - start;
+    const total = pendingEnd - pendingStart + add;
     if (total > PENDING_LIMIT) {
       appendLongLine(bytes, start, end);
       return;
     }
-    if (total > pending.length) {
-      const grown = new Uint8Array(Math.min(PENDING_LIMIT, Math.max(total, pending.length * 2, MIN_PENDING_CAPACITY)));
-      grown.set(pending.subarray(0, pendingLength));
-      pending = grown;
+    if (pendingEnd + add > pending.length) {
+      if (total <= pending.length) {
+        pending.copyWithin(0, pendingStart, pendingEnd);
+      } else {
+        const grown = new Uint8Array(Math.min(PENDING_LIMIT, Math.max(total, pending.length * 2, MIN_PENDING_CAPACITY)));
+        grown.set(pending.subarray(pendingStart, pendingEnd));
+        pending = grown;
+      }
+      pendingEnd -= pendingStart;
+      pendingStart = 0;
     }
-    pending.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pendingLength);
-    pendingLength = total;
+    pending.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), pendingEnd);
+    pendingEnd += add;
   }
 
   /**
@@ -378,42 +386,43 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     let source = bytes;
     let from = start;
     let to = end;
-    if (pendingLength !== 0) {
-      source = new Uint8Array(pendingLength + end - start);
-      source.set(pending.subarray(0, pendingLength));
-      source.set(bytes.subarray(start, end), pendingLength);
+    if (pendingEnd !== pendingStart) {
+      source = new Uint8Array(pendingEnd - pendingStart + end - start);
+      source.set(pending.subarray(pendingStart, pendingEnd));
+      source.set(bytes.subarray(start, end), pendingEnd - pendingStart);
       from = 0;
       to = source.length;
     }
-    // `to - from` > PENDING_LIMIT here, so the look-back of unfinishedSequenceLength stays inside the piece.
-    const decodable = to - unfinishedSequenceLength(source, to);
+    const decodable = to - unfinishedSequenceLength(source, to, from);
     clearPending();
     processText(decodeUtf8(source, from, decodable));
     if (decodable < to && !discardingLine) {
-      pending = new Uint8Array(MIN_PENDING_CAPACITY);
+      if (pending.length < MIN_PENDING_CAPACITY) pending = new Uint8Array(MIN_PENDING_CAPACITY);
       pending.set(source.subarray(decodable, to));
-      pendingLength = to - decodable;
+      pendingEnd = to - decodable;
     }
   }
 
   function clearPending(): void {
-    pendingLength = 0;
+    pendingStart = 0;
+    pendingEnd = 0;
     countedBytes = 0;
     countedUnits = 0;
   }
 
   /**
-   * maxLineLength for a line still in `pending`: counts the UTF-16 units of what can be decoded
-   * for good (all of it when `final`, as at the end of the body where an unfinished sequence is
-   * one U+FFFD), incrementally, and starts discarding the line once it is too long.
+   * maxLineLength for a line still pending: counts the UTF-16 units of what can be decoded for
+   * good (all of it when `final`, as at the end of the body where an unfinished sequence is one
+   * U+FFFD), incrementally, and starts discarding the line once it is too long.
    */
   function checkPendingLength(final: boolean): void {
-    const upTo = final ? pendingLength : pendingLength - unfinishedSequenceLength(pending, pendingLength);
-    if (upTo > countedBytes) {
-      const piece = decodeUtf8(pending, countedBytes, upTo);
+    const upTo = final ? pendingEnd : pendingEnd - unfinishedSequenceLength(pending, pendingEnd, pendingStart);
+    const countedUpTo = pendingStart + countedBytes;
+    if (upTo > countedUpTo) {
+      const piece = decodeUtf8(pending, countedUpTo, upTo);
       // A leading BOM is stripped before the line is measured (PARSE-BOM).
       countedUnits += countedBytes === 0 && atStreamStart && piece.charCodeAt(0) === BOM ? piece.length - 1 : piece.length;
-      countedBytes = upTo;
+      countedBytes = upTo - pendingStart;
     }
     const length = partialLine.length + countedUnits;
     if (length > maxLineLength) {
@@ -435,30 +444,34 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (last === -1) {
       if (discardingLine) return; // still inside the over-long line
       appendPending(chunk, 0, length);
-    } else if (pendingLength === 0) {
+    } else if (pendingEnd === pendingStart) {
       processText(decodeUtf8(chunk, 0, last + 1));
       if (last + 1 < length) appendPending(chunk, last + 1, length);
-    } else if (length <= COMBINE_LIMIT && pendingLength + length <= PENDING_LIMIT) {
-      // Small read: one decode of the pending bytes and the chunk together, the tail moved to the front.
+    } else if (length <= COMBINE_LIMIT && pendingEnd - pendingStart + length <= PENDING_LIMIT) {
+      // Small read: one decode of the pending bytes and the chunk together; the tail stays where it is.
       appendPending(chunk, 0, length);
-      const textEnd = pendingLength - (length - last - 1);
-      const text = decodeUtf8(pending, 0, textEnd);
-      const tail = pendingLength - textEnd;
-      pending.copyWithin(0, textEnd, pendingLength);
-      clearPending();
-      pendingLength = tail;
+      const textEnd = pendingEnd - (length - last - 1);
+      const text = decodeUtf8(pending, pendingStart, textEnd);
+      if (textEnd === pendingEnd) clearPending();
+      else {
+        pendingStart = textEnd;
+        countedBytes = 0;
+        countedUnits = 0;
+      }
       processText(text);
     } else {
       // Large read: finish the pending line on its own rather than copy the whole chunk behind it.
       const first = firstTerminator(chunk, 0);
       appendPending(chunk, 0, first + 1);
-      const head = decodeUtf8(pending, 0, pendingLength);
+      const head = decodeUtf8(pending, pendingStart, pendingEnd);
       clearPending();
       processText(head);
       if (first < last) processText(decodeUtf8(chunk, first + 1, last + 1));
       if (last + 1 < length) appendPending(chunk, last + 1, length);
     }
-    if (pendingLength !== 0 && partialLine.length + pendingLength > maxLineLength) checkPendingLength(false);
+    // A CR that ended the decoded text was followed by more bytes of this chunk, so it was not a CRLF's CR waiting for its LF.
+    if (last + 1 < length) skipLeadingLF = false;
+    if (pendingEnd !== pendingStart && partialLine.length + pendingEnd - pendingStart > maxLineLength) checkPendingLength(false);
   }
 
   function throwPending(): void {
@@ -480,11 +493,18 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     feed(chunk: Uint8Array | string): void {
       enter('feed');
       try {
-        feedChunk(chunk);
+        // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE.
+        if (chunk instanceof Uint8Array) {
+          if (chunk.length !== 0) feedBytes(chunk);
+        } else if (typeof chunk === 'string') {
+          feedText(chunk);
+        } else {
+          throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+        }
       } finally {
         busy = false;
       }
-      throwPending();
+      if (pendingError) throwPending();
     },
     end(): void {
       enter('end');
@@ -500,25 +520,19 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     },
   };
 
-  function feedChunk(chunk: Uint8Array | string): void {
-    if (typeof chunk === 'string') {
-      if (pendingLength !== 0) {
-        // Text continues the line: decode its pending bytes, an unfinished sequence as U+FFFD.
-        const text = decodeUtf8(pending, 0, pendingLength);
-        clearPending();
-        processText(text);
-      }
-      processText(chunk);
-    } else if (chunk instanceof Uint8Array) {
-      if (chunk.length !== 0) feedBytes(chunk);
-    } else {
-      throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+  function feedText(chunk: string): void {
+    if (pendingEnd !== pendingStart) {
+      // Text continues the line: decode its pending bytes, an unfinished sequence as U+FFFD.
+      const text = decodeUtf8(pending, pendingStart, pendingEnd);
+      clearPending();
+      processText(text);
     }
+    processText(chunk);
   }
 
   function endBody(): void {
     // The unterminated line is dropped, but an over-long one is still reported (an unfinished sequence counts as U+FFFD).
-    if (pendingLength !== 0 && !discardingLine && maxLineLength !== Infinity) checkPendingLength(true);
+    if (pendingEnd !== pendingStart && !discardingLine && maxLineLength !== Infinity) checkPendingLength(true);
     // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT: drop the unterminated line and undispatched event.
     clearPending();
     atStreamStart = true;

@@ -38,16 +38,16 @@ export function decodeWithTextDecoder(bytes: Uint8Array, start: number, end: num
 }
 
 /**
- * How many bytes at the end of `bytes[0, end)` form a valid but unfinished UTF-8 sequence (0-3),
+ * How many bytes at the end of `bytes[start, end)` form a valid but unfinished UTF-8 sequence (0-3),
  * per the byte ranges of the WHATWG UTF-8 decoder (E0 needs A0-BF next, ED 80-9F, F0 90-BF,
  * F4 80-8F). Decoding everything before them is final whatever bytes come next.
  */
-export function unfinishedSequenceLength(bytes: Uint8Array, end = bytes.length): number {
+export function unfinishedSequenceLength(bytes: Uint8Array, end = bytes.length, start = 0): number {
   // Fast exit: the common case ends in ASCII.
-  if (end === 0 || bytes[end - 1]! < 0x80) return 0;
+  if (end <= start || bytes[end - 1]! < 0x80) return 0;
   // Find the last byte that is not a continuation byte (80-BF), at most 3 back.
   let lead = end - 1;
-  while (lead > end - 4 && lead > 0 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  while (lead > end - 4 && lead > start && (bytes[lead]! & 0xc0) === 0x80) lead--;
   const first = bytes[lead]!;
   const present = end - lead;
   let needed: number;
