@@ -206,6 +206,13 @@ function limitModel(bytes: Uint8Array, limit: number): { errors: number; result:
   return { errors, result: naiveParse(body) };
 }
 
+/** Comment lines (first character a colon) that the bytes complete, BOM stripped. */
+function countComments(bytes: Uint8Array): number {
+  const lines = new TextDecoder('utf-8').decode(bytes).split(/\r\n|\r|\n/);
+  lines.pop(); // unterminated
+  return lines.filter((line) => line.startsWith(':')).length;
+}
+
 describe('parser properties on long lines and large reads (seeded)', () => {
   it('agrees with the naive parser on streams with long lines, at any chunking', () => {
     fc.assert(
@@ -228,6 +235,29 @@ describe('parser properties on long lines and large reads (seeded)', () => {
           return asText[i] === true && between(start) && between(offset) ? decoder.decode(chunk) : chunk;
         });
         expect(parseStream(mixed)).toEqual(parseStream([bytes]));
+      }),
+      { seed, numRuns: 150 },
+    );
+  });
+
+  it('dispatches every event, retry and comment in the feed() call that completes its line, never later', () => {
+    fc.assert(
+      fc.property(fc.oneof(soup, longSoup), longSplitPoints, (bytes, points) => {
+        const events: SseEvent[] = [];
+        const retries: number[] = [];
+        const comments: string[] = [];
+        const parser = createParser({ onEvent: (e) => events.push(e), onRetry: (r) => retries.push(r), onComment: (c) => comments.push(c) });
+        let fed = 0;
+        for (const chunk of cut(bytes, points)) {
+          parser.feed(chunk);
+          fed += chunk.length;
+          // What the bytes so far complete: the naive parser on the prefix (its unterminated tail is dropped as at EOF).
+          const prefix = naiveParse(bytes.subarray(0, fed));
+          expect(events).toEqual(prefix.events);
+          expect(retries).toEqual(prefix.retries);
+          expect(parser.lastEventId).toBe(prefix.lastEventId);
+          expect(comments.length).toBe(countComments(bytes.subarray(0, fed)));
+        }
       }),
       { seed, numRuns: 150 },
     );

@@ -265,8 +265,9 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       }
       if (end === nextLF) {
         position = end + 1;
-        // A blank line right after (the end of most events) is seen without a search.
-        nextLF = position < length && text.charCodeAt(position) === LF ? position : text.indexOf('\n', position);
+        // A blank line right after (the end of most events) is seen without a search, and so is the end of the text.
+        if (position >= length) break;
+        nextLF = text.charCodeAt(position) === LF ? position : text.indexOf('\n', position);
       } else {
         // A CR: with a following LF it is one CRLF terminator; at the end of the piece, decide on the next one.
         position = end + 1;
@@ -449,7 +450,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (last + 1 < length) appendPending(chunk, last + 1, length);
     } else if (length <= COMBINE_LIMIT && pendingEnd - pendingStart + length <= PENDING_LIMIT) {
       // Small read: one decode of the pending bytes and the chunk together; the tail stays where it is.
-      appendPending(chunk, 0, length);
+      if (pendingEnd + length <= pending.length) {
+        pending.set(chunk, pendingEnd);
+        pendingEnd += length;
+      } else {
+        appendPending(chunk, 0, length);
+      }
       const textEnd = pendingEnd - (length - last - 1);
       const text = decodeUtf8(pending, pendingStart, textEnd);
       if (textEnd === pendingEnd) clearPending();
@@ -494,10 +500,10 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       enter('feed');
       try {
         // PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE.
-        if (chunk instanceof Uint8Array) {
-          if (chunk.length !== 0) feedBytes(chunk);
-        } else if (typeof chunk === 'string') {
+        if (typeof chunk === 'string') {
           feedText(chunk);
+        } else if (chunk instanceof Uint8Array) {
+          if (chunk.length !== 0) feedBytes(chunk);
         } else {
           throw new TypeError(`SseParser.feed: expected a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
         }
