@@ -332,10 +332,12 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (discardingLine) {
       discardingLine = false;
     } else {
-      const line = partialLine + text.slice(position, end);
+      // join() gives a flat string; a concatenation would give processLines a rope, whose every
+      // charCodeAt is slower and which makes the optimized loop slower for all later text.
+      const line = [partialLine, text.slice(position, end), '\n'].join('');
       partialLine = '';
-      if (line.length > maxLineLength) report(lineTooLong(line.length));
-      else processLines(line + '\n', 0);
+      if (line.length - 1 > maxLineLength) report(lineTooLong(line.length - 1));
+      else processLines(line, 0);
     }
     if (end === cr) {
       if (end + 1 === length) {
