@@ -93,6 +93,8 @@ const NO_BYTES = new Uint8Array(0);
 /** Reads up to this size are copied behind the pending bytes and decoded with them in one call. */
 const COMBINE_LIMIT = 1024;
 const MIN_PENDING_CAPACITY = 256;
+/** A pending buffer larger than this is let go once its line is done. */
+const RETAINED_CAPACITY = 4 * 1024;
 /** Pending bytes of one line are kept up to this size; a longer line is kept as text (appendLongLine). */
 const PENDING_LIMIT = 16 * 1024;
 
@@ -432,6 +434,8 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     pendingEnd = 0;
     countedBytes = 0;
     countedUnits = 0;
+    // Memory per idle connection stays small: a buffer grown by a long line is not kept.
+    if (pending.length > RETAINED_CAPACITY) pending = NO_BYTES;
   }
 
   /**
@@ -479,25 +483,27 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       } else {
         appendPending(chunk, 0, length);
       }
+      const source = pending; // clearPending may let the buffer go
       const textStart = pendingStart;
       const textEnd = pendingEnd - (length - last - 1);
-      const text = decodeUtf8(pending, textStart, textEnd);
+      const text = decodeUtf8(source, textStart, textEnd);
       if (textEnd === pendingEnd) clearPending();
       else {
         pendingStart = textEnd;
         countedBytes = 0;
         countedUnits = 0;
       }
-      processText(text, pending, textStart, textEnd);
+      processText(text, source, textStart, textEnd);
     } else {
       // Large read: finish the pending line on its own rather than copy the whole chunk behind it.
       const first = firstTerminator(chunk, 0);
       appendPending(chunk, 0, first + 1);
+      const source = pending; // clearPending may let the buffer go
       const headStart = pendingStart;
       const headEnd = pendingEnd;
-      const head = decodeUtf8(pending, headStart, headEnd);
+      const head = decodeUtf8(source, headStart, headEnd);
       clearPending();
-      processText(head, pending, headStart, headEnd);
+      processText(head, source, headStart, headEnd);
       if (first < last) processText(decodeUtf8(chunk, first + 1, last + 1), chunk, first + 1, last + 1);
       if (last + 1 < length) appendPending(chunk, last + 1, length);
     }
