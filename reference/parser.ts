@@ -134,10 +134,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
 
   // Per-connection state ("initialized to the empty string" for each stream; see G1 for the id buffer).
   // The unterminated line so far is `partialLine` followed by the UTF-8 decoding of
-  // `pending[pendingStart, pendingEnd)`: bytes are kept undecoded after a chunk's last terminator (which
-  // also holds back any unfinished UTF-8 sequence), `partialLine` only gets text from string
-  // chunks. So every decoded piece ends at a terminator and starts at a line start, and a line
-  // cut into many small reads is decoded once, not joined from many strings.
+  // `pending[pendingStart, pendingEnd)`: bytes are kept undecoded after a chunk's last terminator
+  // (which also holds back any unfinished UTF-8 sequence); `partialLine` only gets text from
+  // string chunks and from lines too long to keep as bytes (appendLongLine). So a decoded piece
+  // of a byte stream starts at a line start and ends at a terminator, and a line cut into many
+  // small reads is decoded once, not joined from many strings.
   let pending = NO_BYTES;
   let pendingStart = 0; // moves forward as lines are decoded; the bytes are moved to the front only when the buffer is full
   let pendingEnd = 0;
@@ -177,7 +178,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
    *
    * `bytes`, when given, are what `text` was decoded from, one byte per character
    * (`bytes[offset + i]` gave `text[i]`): field names are then read from them, which is cheaper
-   * (see field-name.ts).
+   * (see the field match below).
    */
   function processLines(text: string, start: number, bytes: Uint8Array | undefined, offset: number): number {
     const length = text.length;
