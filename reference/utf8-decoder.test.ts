@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { testSeed } from '../scripts/test-seed.ts';
 import { decodeUtf8, decodeWithTextDecoder, unfinishedSequenceLength } from './utf8-decoder.ts';
+
+const seed = testSeed('reference/utf8-decoder.test.ts');
 
 /** What the parser must match: the streaming WHATWG decoder (PARSE-UTF8-DECODE, PARSE-STREAMING-DECODE). */
 function referenceDecode(chunks: Uint8Array[]): string {
@@ -27,6 +30,24 @@ function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return chunks;
 }
 
+/**
+ * Decodes `bytes` one-shot in consecutive pieces: after each chunk, up to where `cutAt` puts the
+ * end of what was seen so far (never before the previous cut), then the rest at the end.
+ */
+function decodeInPieces(bytes: Uint8Array, chunks: Uint8Array[], cutAt: (seen: number, done: number) => number): string {
+  let done = 0;
+  let seen = 0;
+  let text = '';
+  for (const chunk of chunks) {
+    seen += chunk.length;
+    const cut = cutAt(seen, done);
+    expect(cut).toBeGreaterThanOrEqual(done);
+    text += decodeUtf8(bytes, done, cut);
+    done = cut;
+  }
+  return text + decodeUtf8(bytes, done, bytes.length);
+}
+
 const bytesArb = fc.array(fc.oneof(interestingByte, fc.integer({ min: 0, max: 255 })), { maxLength: 40 }).map((v) => Uint8Array.from(v));
 
 describe('decodeUtf8', () => {
@@ -39,7 +60,7 @@ describe('decodeUtf8', () => {
         expect(decodeUtf8(bytes, start, end)).toBe(expected);
         expect(decodeWithTextDecoder(bytes, start, end)).toBe(expected);
       }),
-      { numRuns: 3000 },
+      { seed, numRuns: 3000 },
     );
   });
 
@@ -47,21 +68,15 @@ describe('decodeUtf8', () => {
     fc.assert(
       fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
         const chunks = split(bytes, cuts);
-        // Move every cut to just after the last ASCII byte before it, as the parser does.
-        let done = 0;
-        let ours = '';
-        let seen = 0;
-        for (const chunk of chunks) {
-          seen += chunk.length;
+        // Every cut moved back to just after the last ASCII byte before it, as the parser does.
+        const ours = decodeInPieces(bytes, chunks, (seen, done) => {
           let cut = seen;
           while (cut > done && bytes[cut - 1]! >= 0x80) cut--;
-          ours += decodeUtf8(bytes, done, cut);
-          done = cut;
-        }
-        ours += decodeUtf8(bytes, done, bytes.length);
+          return cut;
+        });
         expect(ours).toBe(referenceDecode(chunks));
       }),
-      { numRuns: 3000 },
+      { seed, numRuns: 3000 },
     );
   });
 
@@ -69,20 +84,10 @@ describe('decodeUtf8', () => {
     fc.assert(
       fc.property(bytesArb, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
         const chunks = split(bytes, cuts);
-        let done = 0;
-        let ours = '';
-        let seen = 0;
-        for (const chunk of chunks) {
-          seen += chunk.length;
-          const upTo = seen - unfinishedSequenceLength(bytes, seen);
-          expect(upTo).toBeGreaterThanOrEqual(done);
-          ours += decodeUtf8(bytes, done, upTo);
-          done = upTo;
-        }
-        ours += decodeUtf8(bytes, done, bytes.length);
+        const ours = decodeInPieces(bytes, chunks, (seen) => seen - unfinishedSequenceLength(bytes, seen));
         expect(ours).toBe(referenceDecode(chunks));
       }),
-      { numRuns: 3000 },
+      { seed, numRuns: 3000 },
     );
   });
 
