@@ -431,10 +431,19 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
 
   function clearPending(): void {
-    pendingStart = 0;
-    pendingEnd = 0;
+    takePendingUpTo(pendingEnd);
+  }
+
+  /** Drops the pending bytes before `upTo` (they were decoded); the rest starts a new line. */
+  function takePendingUpTo(upTo: number): void {
     countedBytes = 0;
     countedUnits = 0;
+    if (upTo < pendingEnd) {
+      pendingStart = upTo;
+      return;
+    }
+    pendingStart = 0;
+    pendingEnd = 0;
     // Memory per idle connection stays small: a buffer grown by a long line is not kept.
     if (pending.length > RETAINED_CAPACITY) pending = NO_BYTES;
   }
@@ -478,32 +487,22 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       if (last + 1 < length) appendPending(chunk, last + 1, length);
     } else if (length <= COMBINE_LIMIT && pendingEnd - pendingStart + length <= PENDING_LIMIT) {
       // Small read: one decode of the pending bytes and the chunk together; the tail stays where it is.
-      if (pendingEnd + length <= pending.length) {
-        pending.set(chunk, pendingEnd);
-        pendingEnd += length;
-      } else {
-        appendPending(chunk, 0, length);
-      }
-      const source = pending; // clearPending may let the buffer go
+      appendPending(chunk, 0, length);
+      const source = pending; // takePendingUpTo may let the buffer go
       const textStart = pendingStart;
       const textEnd = pendingEnd - (length - last - 1);
       const text = decodeUtf8(source, textStart, textEnd);
-      if (textEnd === pendingEnd) clearPending();
-      else {
-        pendingStart = textEnd;
-        countedBytes = 0;
-        countedUnits = 0;
-      }
+      takePendingUpTo(textEnd);
       processText(text, source, textStart, textEnd);
     } else {
       // Large read: finish the pending line on its own rather than copy the whole chunk behind it.
       const first = firstTerminator(chunk, 0);
       appendPending(chunk, 0, first + 1);
-      const source = pending; // clearPending may let the buffer go
+      const source = pending; // takePendingUpTo may let the buffer go
       const headStart = pendingStart;
       const headEnd = pendingEnd;
       const head = decodeUtf8(source, headStart, headEnd);
-      clearPending();
+      takePendingUpTo(headEnd);
       processText(head, source, headStart, headEnd);
       if (first < last) processText(decodeUtf8(chunk, first + 1, last + 1), chunk, first + 1, last + 1);
       if (last + 1 < length) appendPending(chunk, last + 1, length);
@@ -543,7 +542,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
       } finally {
         busy = false;
       }
-      if (pendingError) throwPending();
+      throwPending();
     },
     end(): void {
       enter('end');
