@@ -1,10 +1,11 @@
 /**
  * Launching real browsers for EventSource observation, shared by `check --browser` and the client
- * runs. Recipe from shared/reference/browsers.md: puppeteer-core with Debian's Chromium
- * (CDP) and firefox-esr (WebDriver BiDi); nothing is downloaded.
+ * runs. Recipe from shared/reference/browsers.md: puppeteer-core with a Chromium (CDP) and a
+ * Firefox (WebDriver BiDi) found at run time (conformance/browser-discovery.ts); nothing is
+ * downloaded unless `sse-conformance browsers install` is asked to.
  */
-import { existsSync } from 'node:fs';
 import type { Browser } from 'puppeteer-core';
+import { discoverBrowser } from './browser-discovery.ts';
 
 export type BrowserName = 'chromium' | 'firefox';
 export const BROWSER_NAMES: readonly BrowserName[] = ['chromium', 'firefox'];
@@ -14,34 +15,32 @@ export class BrowserUnavailableError extends Error {
   override name = 'BrowserUnavailableError';
 }
 
-export function browserExecutable(name: BrowserName): string {
-  return name === 'chromium'
-    ? (process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium')
-    : (process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr');
+/** The executable that would run (found at run time: conformance/browser-discovery.ts), or undefined when none is installed. */
+export function browserExecutable(name: BrowserName): string | undefined {
+  const found = discoverBrowser(name);
+  return found.found ? found.path : undefined;
 }
 
 /** Whether the browser's executable is installed (so callers can report UNSUPPORTED/ERROR cleanly). */
 export function browserAvailable(name: BrowserName): boolean {
-  return existsSync(browserExecutable(name));
+  return browserExecutable(name) !== undefined;
 }
 
 export interface LaunchedBrowser {
   readonly name: BrowserName;
   /** e.g. `Chromium 156.0.8078.79` / `Firefox 153.7.0esr`. */
   readonly version: string;
+  /** The executable that ran (recorded in results beside the version). */
+  readonly executablePath: string;
   readonly browser: Browser;
   close(): Promise<void>;
 }
 
 /** Launches a headless browser; throws BrowserUnavailableError naming the install step when missing. */
 export async function launchBrowser(name: BrowserName, timeoutMs = 30_000): Promise<LaunchedBrowser> {
-  const executablePath = browserExecutable(name);
-  if (!existsSync(executablePath)) {
-    const pkg = name === 'chromium' ? 'chromium' : 'firefox-esr';
-    throw new BrowserUnavailableError(
-      `${name} not found at ${executablePath}; install it (as root: apt-get install -y ${pkg}, or run scripts/setup-browsers.sh${name === 'firefox' ? ' with SSEC_INSTALL_FIREFOX=1' : ''}) or set ${name === 'chromium' ? 'CHROMIUM_PATH' : 'FIREFOX_PATH'}`,
-    );
-  }
+  const found = discoverBrowser(name);
+  if (!found.found) throw new BrowserUnavailableError(found.message);
+  const executablePath = found.path;
   const { default: puppeteer } = await import('puppeteer-core');
   const browser =
     name === 'chromium'
@@ -62,6 +61,7 @@ export async function launchBrowser(name: BrowserName, timeoutMs = 30_000): Prom
   return {
     name,
     version,
+    executablePath,
     browser,
     async close() {
       await browser.close().catch(() => browser.process()?.kill('SIGKILL'));
