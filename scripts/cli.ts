@@ -6,6 +6,7 @@
  * entries), 2 target unreachable or result indeterminate, 64 usage error, 70 internal error.
  */
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../conformance/package-files.ts';
 
 export interface Command {
   /** One line for the command list. */
@@ -35,15 +36,13 @@ const COMMANDS: Record<string, CommandLoader> = {
   vectors: async () => (await import('./commands/vectors.ts')).command,
 };
 
-/** The package version, read from package.json (one level up from source, two from dist/). */
+/** The package version, from the package's own package.json. */
 export function version(): string {
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'sse-conformance' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location
-    }
+  try {
+    const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version?: string };
+    if (pkg.version) return pkg.version;
+  } catch {
+    // reported as 0.0.0 below: a version string must never stop a run
   }
   return '0.0.0';
 }

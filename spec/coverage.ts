@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadVectors } from '../fixtures/vectors/load.ts';
+import { packageFile } from '../conformance/package-files.ts';
 import { REQUIREMENTS } from './requirements.ts';
 import type { Requirement } from './types.ts';
 import { DEFERRED } from './deferred.ts';
@@ -40,17 +41,6 @@ export interface Coverage {
   readonly sources: { readonly vectors: boolean; readonly scenarios: boolean; readonly serverCases: boolean };
 }
 
-/** A path in the package root: one level up from the source tree, two from dist/. */
-function packagePath(relative: string): string {
-  for (const up of ['../', '../../']) {
-    const root = new URL(up, import.meta.url);
-    const manifest = fileURLToPath(new URL('package.json', root));
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sse-conformance') {
-      return fileURLToPath(new URL(relative, root));
-    }
-  }
-  throw new Error('sse-conformance package root not found from spec/coverage');
-}
 
 function jsonFilesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -64,7 +54,7 @@ function jsonFilesUnder(dir: string): string[] {
 }
 
 /** Scenario citations: every scenario's `requirementIds` plus its checks' `requirementIds`. */
-export function scenarioCitations(dir = packagePath('fixtures/scenarios')): Citation[] {
+export function scenarioCitations(dir = packageFile('fixtures/scenarios/')): Citation[] {
   const citations: Citation[] = [];
   for (const file of jsonFilesUnder(dir)) {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -198,4 +188,4 @@ export function withCoverageTable(readme: string, table: string): string {
   return `${readme.slice(0, start + COVERAGE_START.length)}\n\n${table}\n${readme.slice(end)}`;
 }
 
-export const SPEC_README = packagePath('spec/README.md');
+export const SPEC_README = packageFile('spec/README.md');

@@ -4,7 +4,7 @@
  * shows (events, open/error order, readyState) and what it sends (the server's request log).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.ts';
 import type { PlaybackScript } from '../../reference/server/playback.ts';
 import { chunkBytes } from '../../reference/server/playback.ts';
 import { findRequirement } from '../../spec/requirements.ts';
@@ -151,7 +151,7 @@ export function validateScenario(value: unknown, where: string): Scenario {
   return s;
 }
 
-export const SCENARIO_DIR = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+export const SCENARIO_DIR = packageFile('fixtures/scenarios/');
 
 /** Loads every scenario file (`*.json` except the schema), each an array of scenarios; IDs must be unique. */
 export function loadScenarios(dir = SCENARIO_DIR): Scenario[] {

@@ -4,6 +4,7 @@ import { render, REPORT_FORMATS, type ReportFormat } from '../../conformance/rep
 import { runVectorsThroughAdapter, type VectorResult } from '../../conformance/vectors/adapter-runner.ts';
 import { vectorRunResult } from '../../conformance/vectors/run-result.ts';
 import { loadVectors, type Vector } from '../../fixtures/vectors/load.ts';
+import type { RunResult } from '../../conformance/model.ts';
 import { UsageError, version, type Command } from '../cli.ts';
 
 const usage = `Usage: sse-conformance vectors [--exec "<cmd>"] [--filter <pattern>] [--json]
@@ -38,7 +39,7 @@ Exit codes: 0 all selected vectors passed (or listed, or failed only as expected
 1 some unexpected FAIL/ERROR/TIMEOUT or stale baseline entries, 2 adapter unusable
 (cannot start, or no valid answer), 64 usage error.`;
 
-interface VectorsArgs {
+export interface VectorsArgs {
   exec?: string | undefined;
   filter?: string | undefined;
   json: boolean;
@@ -49,7 +50,7 @@ interface VectorsArgs {
   reporters: { format: ReportFormat; path: string }[];
 }
 
-function parseArgs(args: string[]): VectorsArgs {
+export function parseVectorsArgs(args: readonly string[]): VectorsArgs {
   const parsed: VectorsArgs = { json: false, timeoutMs: 5000, startupTimeoutMs: 10000, perVector: false, reporters: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -117,19 +118,46 @@ function readBaseline(file: string): BaselineEntry[] {
   }
 }
 
+/** The vectors `options` selects (all when no filter); a filter matching none is a usage error. */
+export function selectVectors(options: Pick<VectorsArgs, 'filter'>): Vector[] {
+  const vectors = loadVectors();
+  if (options.filter === undefined) return vectors;
+  const matches = vectorFilter(options.filter);
+  const chosen = vectors.filter((v) => matches(v.id));
+  if (chosen.length === 0) throw new UsageError(`vectors: no vector ID matches --filter "${options.filter}"`);
+  return chosen;
+}
+
+/** Runs the selected vectors through `options.exec`; returns the canonical run result (no output). */
+export async function runVectorSuite(options: VectorsArgs & { exec: string }, onResult?: (r: VectorResult) => void): Promise<{ result: RunResult; vectors: Vector[]; unusable: string | undefined }> {
+  const vectors = selectVectors(options);
+  const baseline = options.baselineFile === undefined ? [] : readBaseline(options.baselineFile);
+  const startedAt = new Date().toISOString();
+  const run = await runVectorsThroughAdapter(vectors, {
+    command: options.exec,
+    timeoutMs: options.timeoutMs,
+    startupTimeoutMs: options.startupTimeoutMs,
+    perVector: options.perVector,
+    onResult,
+  });
+  const result = vectorRunResult(vectors, run, {
+    adapter: options.exec,
+    harnessVersion: version(),
+    startedAt,
+    options: { filter: options.filter ?? null, timeoutMs: options.timeoutMs, startupTimeoutMs: options.startupTimeoutMs, perVector: options.perVector, expectedFailures: options.baselineFile ?? null },
+    baseline,
+    knownIds: new Set(loadVectors().map((v) => v.id)),
+  });
+  return { result, vectors, unusable: run.unusable };
+}
+
 export const command: Command = {
   summary: 'list the parser test vectors, or run them against any parser via an adapter',
   usage,
   async run(args) {
-    const options = parseArgs(args);
-    let vectors: Vector[] = loadVectors();
-    if (options.filter !== undefined) {
-      const matches = vectorFilter(options.filter);
-      vectors = vectors.filter((v) => matches(v.id));
-      if (vectors.length === 0) throw new UsageError(`vectors: no vector ID matches --filter "${options.filter}"`);
-    }
-
+    const options = parseVectorsArgs(args);
     if (options.exec === undefined) {
+      const vectors = selectVectors(options);
       if (options.json) process.stdout.write(`${JSON.stringify(vectors, null, 2)}\n`);
       else {
         const width = Math.max(...vectors.map((v) => v.id.length));
@@ -141,23 +169,8 @@ export const command: Command = {
 
     const baseline = options.baselineFile === undefined ? [] : readBaseline(options.baselineFile);
     const expectedReasons = new Map(baseline.filter((e) => e.check === undefined).map((e) => [e.caseId, e.reason]));
-    const startedAt = new Date().toISOString();
-    const run = await runVectorsThroughAdapter(vectors, {
-      command: options.exec,
-      timeoutMs: options.timeoutMs,
-      startupTimeoutMs: options.startupTimeoutMs,
-      perVector: options.perVector,
-      onResult: options.json ? undefined : (r) => {
-        if (r.verdict !== 'PASS') process.stdout.write(textLine(r, expectedReasons.get(r.id)));
-      },
-    });
-    const result = vectorRunResult(vectors, run, {
-      adapter: options.exec,
-      harnessVersion: version(),
-      startedAt,
-      options: { filter: options.filter ?? null, timeoutMs: options.timeoutMs, startupTimeoutMs: options.startupTimeoutMs, perVector: options.perVector, expectedFailures: options.baselineFile ?? null },
-      baseline,
-      knownIds: new Set(loadVectors().map((v) => v.id)),
+    const { result, vectors, unusable } = await runVectorSuite({ ...options, exec: options.exec }, options.json ? undefined : (r) => {
+      if (r.verdict !== 'PASS') process.stdout.write(textLine(r, expectedReasons.get(r.id)));
     });
     const exitCode = result.summary.indeterminate !== undefined ? 2 : result.summary.ok ? 0 : 1;
     for (const reporter of options.reporters) {
@@ -175,7 +188,7 @@ export const command: Command = {
       const expected = result.cases.filter((x) => x.expectedFailure).length;
       process.stdout.write(`${vectors.length} vectors: ${c.PASS} PASS, ${c.FAIL} FAIL, ${c.ERROR} ERROR, ${c.TIMEOUT} TIMEOUT${expected ? ` (${expected} expected failures)` : ''} (adapter: ${options.exec})\n`);
       if (result.summary.staleBaseline.length > 0) process.stdout.write(`stale baseline entries (listed as failing, but passing or unknown): ${result.summary.staleBaseline.join(', ')}\n`);
-      if (run.unusable !== undefined) process.stderr.write(`sse-conformance vectors: adapter unusable: ${run.unusable}\n`);
+      if (unusable !== undefined) process.stderr.write(`sse-conformance vectors: adapter unusable: ${unusable}\n`);
     }
     return exitCode;
   },
