@@ -57,6 +57,17 @@ export interface RunOptions {
   readonly expectCases?: number | undefined;
   /** Called as each case finishes (progress output); never decides anything. */
   readonly onCaseDone?: ((result: CaseResult) => void) | undefined;
+  /** Called whenever a case starts or finishes (live progress on a terminal); never decides anything. */
+  readonly onProgress?: ((progress: RunProgress) => void) | undefined;
+}
+
+/** Where a run is: cases finished out of those selected, the ones running now, the latest to finish. */
+export interface RunProgress {
+  readonly done: number;
+  readonly total: number;
+  /** IDs of the cases running now, in start order. */
+  readonly running: readonly string[];
+  readonly lastDone?: string | undefined;
 }
 
 /** `*` matches any run of characters; everything else is literal. */
@@ -175,9 +186,20 @@ export async function runCases<C>(cases: readonly RunnableCase<C>[], context: C,
   const runController = new AbortController();
   setMaxListeners(0, runController.signal); // one listener per running case
   const runTimer = setTimeout(() => runController.abort(), options.runTimeoutMs);
+  const running: string[] = [];
+  let lastDone: string | undefined;
+  const progress = () => options.onProgress?.({ done: results.size, total: selected.length, running: [...running], lastDone });
+  const start = (c: RunnableCase<C>) => {
+    running.push(c.id);
+    progress();
+  };
   const record = (r: CaseResult) => {
     results.set(r.id, r);
+    const at = running.indexOf(r.id);
+    if (at >= 0) running.splice(at, 1);
+    lastDone = r.id;
     options.onCaseDone?.(r);
+    progress();
   };
   let ran = 0;
   try {
@@ -192,12 +214,14 @@ export async function runCases<C>(cases: readonly RunnableCase<C>[], context: C,
         while (next < parallel.length) {
           const c = parallel[next++]!;
           if (!runController.signal.aborted) ran++;
+          start(c);
           record(await runOne(c, context, c.timeoutMs ?? options.caseTimeoutMs, runController.signal));
         }
       };
       const serialPool = (async () => {
         for (const c of serial) {
           if (!runController.signal.aborted) ran++;
+          start(c);
           record(await runOne(c, context, c.timeoutMs ?? options.caseTimeoutMs, runController.signal));
         }
       })();

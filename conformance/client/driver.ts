@@ -44,6 +44,8 @@ export interface ClientDriver {
   /** Row/column name in reports, e.g. `reference`, `Chromium 156.0.8078.79`, `undici`. */
   readonly name: string;
   readonly version?: string | undefined;
+  /** The program that ran, when the driver launched one itself (browsers): recorded in the run's options. */
+  readonly executablePath?: string | undefined;
   /** How many scenarios may run at once (timing scenarios always run alone). */
   readonly parallel: number;
   run(run: DriverRun): Promise<DriverOutcome>;

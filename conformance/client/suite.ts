@@ -115,7 +115,7 @@ export function clientCases(scenarios: readonly Scenario[], property?: PropertyS
 
 /** The runner's options that a client run passes straight through, plus what the client suite adds. */
 export interface ClientSuiteOptions
-  extends Pick<RunOptions, 'target' | 'harnessVersion' | 'seed' | 'strict' | 'options' | 'selection' | 'baseline' | 'concurrency' | 'onCaseDone'> {
+  extends Pick<RunOptions, 'target' | 'harnessVersion' | 'seed' | 'strict' | 'options' | 'selection' | 'baseline' | 'concurrency' | 'onCaseDone' | 'onProgress'> {
   readonly context: ClientContext;
   readonly scenarios: readonly Scenario[];
   readonly property?: PropertySettings | undefined;
@@ -140,5 +140,6 @@ export function runClientSuite(o: ClientSuiteOptions): Promise<RunResult> {
     caseTimeoutMs: 60_000,
     runTimeoutMs: o.runTimeoutMs ?? 600_000,
     onCaseDone: o.onCaseDone,
+    onProgress: o.onProgress,
   });
 }

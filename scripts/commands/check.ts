@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import { parseBaseline, renderBaseline, BaselineError, type BaselineEntry } from '../../conformance/baseline.ts';
 import type { CaseInfo, RunResult } from '../../conformance/model.ts';
 import { render, type ReportFormat } from '../../conformance/report/index.ts';
-import { exitCodeFor, isSelected, runCases, type Selection } from '../../conformance/runner.ts';
+import { exitCodeFor, isSelected, runCases, type RunOptions, type Selection } from '../../conformance/runner.ts';
+import { ProgressLine } from '../../conformance/report/progress.ts';
 import { UsageError, version, type Command } from '../cli.ts';
 import { parseReporterSpec, positiveInt } from './run-options.ts';
-import type { BrowserName } from '../../conformance/browsers.ts';
+import { browserExecutable, type BrowserName } from '../../conformance/browsers.ts';
 import { parseBrowserList } from '../../conformance/server/browser.ts';
 
 export const usage = `Usage: sse-conformance check <url> [options]
@@ -47,6 +48,7 @@ Results:
   --strict                        SHOULD-level findings (NON_STRICT) fail the run too
   --expect-cases <n>              case-count guard: fewer than <n> cases run → indeterminate (exit 2)
   --seed <n>                      seed for generated data (printed in every report; replays a run)
+  --quiet                         no live progress line on stderr (drawn only when stderr is a terminal)
 Limits:
   --header-timeout <ms>           wait for response headers (default 3000)
   --delivery-timeout <ms>         a published event must arrive within this (default 1500)
@@ -92,6 +94,8 @@ export interface CheckOptions {
   propertyTimeMs: number;
   concurrency: number;
   browsers: BrowserName[];
+  /** --quiet: no live progress line. */
+  quiet?: boolean | undefined;
 }
 
 
@@ -115,13 +119,13 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
   const o: CheckOptions = {
     headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], ids: [], areas: [], exclude: [],
     list: false, reporters: [], strict: false, seed: Math.floor(Math.random() * 2 ** 31), headerTimeoutMs: 3000, deliveryMs: 1500,
-    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6, browsers: [],
+    caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6, browsers: [], quiet: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const takesValue = !['--list', '--strict', '--no-replay'].includes(flag);
+    const takesValue = !['--list', '--strict', '--no-replay', '--quiet'].includes(flag);
     const value = (): string => {
       if (eq > 0) return arg.slice(eq + 1);
       const v = args[++i];
@@ -164,6 +168,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--expect-cases': o.expectCases = positiveInt(flag, value(), 0); break;
       case '--strict': o.strict = true; break;
       case '--seed': o.seed = positiveInt(flag, value(), 0); break;
+      case '--quiet': o.quiet = true; break;
       case '--header-timeout': o.headerTimeoutMs = positiveInt(flag, value(), 50); break;
       case '--delivery-timeout': o.deliveryMs = positiveInt(flag, value(), 50); break;
       case '--case-timeout': o.caseTimeoutMs = positiveInt(flag, value(), 100); break;
@@ -198,11 +203,13 @@ function redactedOptions(o: CheckOptions): Record<string, unknown> {
     noReplay: o.noReplay, expectStatus: o.expectStatus, ids: o.ids, areas: o.areas, exclude: o.exclude, baselineFile: o.baselineFile,
     headerTimeoutMs: o.headerTimeoutMs, deliveryMs: o.deliveryMs, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, propertyRuns: o.propertyRuns,
     browsers: o.browsers,
+    // Which executable each browser case runs (found at run time; the cases' evidence has the version).
+    ...(o.browsers.length ? { browserExecutables: Object.fromEntries(o.browsers.map((b) => [b, browserExecutable(b) ?? null])) } : {}),
   };
 }
 
 /** Runs a check with parsed options; returns the result (no output). */
-export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry[] = []): Promise<RunResult> {
+export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry[] = [], hooks: Pick<RunOptions, 'onProgress'> = {}): Promise<RunResult> {
   const [{ SERVER_RUNNABLE_CASES: base, COOPERATIVE_CASE_IDS, browserCases, closeBrowsers }, { ServerContext }] = await Promise.all([
     import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
   ]);
@@ -221,6 +228,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   return runCases(cases, ctx, {
     mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options: redactedOptions(o),
     selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable, expectCases: o.expectCases,
+    onProgress: hooks.onProgress,
   }).finally(() => closeBrowsers(ctx));
 }
 
@@ -265,7 +273,8 @@ export const command: Command = {
     }
     const baseline = o.baselineFile ? loadBaseline(o.baselineFile) : [];
     process.stderr.write(`sse-conformance check ${o.url} (seed ${o.seed})\n`);
-    const result = await runCheck(o, baseline);
+    const progress = ProgressLine.for(process.stderr, { quiet: o.quiet });
+    const result = await runCheck(o, baseline, { onProgress: (p) => progress?.update(p) }).finally(() => progress?.end());
     const written = writeReports(result, o.reporters);
     for (const path of written) process.stderr.write(`report written: ${path}\n`);
     if (o.writeBaseline) {

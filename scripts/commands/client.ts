@@ -1,6 +1,7 @@
 import type { RunResult } from '../../conformance/model.ts';
 import type { ReportFormat } from '../../conformance/report/index.ts';
-import { exitCodeFor, type Selection } from '../../conformance/runner.ts';
+import { exitCodeFor, type RunProgress, type Selection } from '../../conformance/runner.ts';
+import { ProgressLine } from '../../conformance/report/progress.ts';
 import type { BrowserName } from '../../conformance/browsers.ts';
 import type { ClientDriver } from '../../conformance/client/driver.ts';
 import { UsageError, version, type Command } from '../cli.ts';
@@ -31,6 +32,7 @@ Results:
   --expected-failures <file>      baseline of known failures ("scenario-id[:check]: reason" lines or JSON)
   --strict                        NON_STRICT findings (SHOULD / our readings of gaps) fail the run too
   --seed <n>                      seed of the generated scenario (printed in every report)
+  --quiet                         no live progress line on stderr (drawn only when stderr is a terminal)
 Generated scenario (client.parse.generated-streams):
   --property-runs <n>             generated streams per target (default 10)
   --property-time <ms>            shrinking budget after a failure (default 20000)
@@ -69,13 +71,15 @@ export interface ClientOptions {
   concurrency?: number | undefined;
   timeoutMultiplier: number;
   epsilonMs: number;
+  /** --quiet: no live progress line. */
+  quiet?: boolean | undefined;
 }
 
 
 export function parseClientArgs(args: readonly string[]): ClientOptions {
   const o: ClientOptions = {
     targets: [], ids: [], areas: [], exclude: [], list: false, reporters: [], strict: false,
-    seed: Math.floor(Math.random() * 2 ** 31), propertyRuns: 10, propertyTimeMs: 20_000, property: true, vectors: false, timeoutMultiplier: 1, epsilonMs: 30,
+    seed: Math.floor(Math.random() * 2 ** 31), propertyRuns: 10, propertyTimeMs: 20_000, property: true, vectors: false, timeoutMultiplier: 1, epsilonMs: 30, quiet: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -116,6 +120,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
       case '--expected-failures': o.baselineFile = value(); break;
       case '--strict': o.strict = true; break;
       case '--seed': o.seed = positiveInt(flag, value(), 0); break;
+      case '--quiet': o.quiet = true; break;
       case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
       case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--no-property': o.property = false; break;
@@ -152,7 +157,9 @@ function targetKey(t: Target): string {
 }
 
 /** Runs every target; returns one RunResult per target that could start, and the problems of those that could not. */
-export async function runClientTargets(o: ClientOptions, onProblem: (message: string) => void = () => {}): Promise<{ results: { key: string; result: RunResult }[]; failedToStart: number }> {
+export async function runClientTargets(
+  o: ClientOptions, onProblem: (message: string) => void = () => {}, onProgress?: (target: string, progress: RunProgress) => void,
+): Promise<{ results: { key: string; result: RunResult }[]; failedToStart: number }> {
   const [{ loadScenarios }, { runClientSuite }, { createPlaybackServer }] = await Promise.all([
     import('../../conformance/client/scenario.ts'), import('../../conformance/client/suite.ts'), import('../../reference/server/playback.ts'),
   ]);
@@ -191,12 +198,13 @@ export async function runClientTargets(o: ClientOptions, onProblem: (message: st
         seed: o.seed,
         strict: o.strict,
         options: {
-          target: target.kind, command: target.kind === 'exec' ? target.command : undefined, ids: o.ids, areas: o.areas, exclude: o.exclude,
+          target: target.kind, command: target.kind === 'exec' ? target.command : undefined, executable: driver.executablePath, ids: o.ids, areas: o.areas, exclude: o.exclude,
           baselineFile: o.baselineFile, propertyRuns: o.property ? o.propertyRuns : 0, vectors: o.vectors, epsilonMs: o.epsilonMs, timeoutMultiplier: o.timeoutMultiplier,
         },
         selection,
         baseline,
         concurrency: o.concurrency,
+        onProgress: onProgress && ((p) => onProgress(targetKey(target), p)),
       });
       // An adapter names itself in its hello line; a name given with --name wins.
       const learned = driver.identity?.();
@@ -223,7 +231,14 @@ export const command: Command = {
       return 0;
     }
     process.stderr.write(`sse-conformance client (seed ${o.seed})\n`);
-    const { results, failedToStart } = await runClientTargets(o, (m) => process.stderr.write(`sse-conformance client: cannot run ${m}\n`));
+    const progress = ProgressLine.for(process.stderr, { quiet: o.quiet });
+    const { results, failedToStart } = await runClientTargets(o, (m) => {
+      progress?.clear();
+      process.stderr.write(`sse-conformance client: cannot run ${m}\n`);
+    }, progress && ((target, p) => {
+      if (o.targets.length > 1) progress.setLabel(target);
+      progress.update(p);
+    })).finally(() => progress?.end());
     let exit = failedToStart ? 2 : 0;
     for (const { key, result } of results) {
       const reporters = results.length > 1 ? o.reporters.map((r) => ({ ...r, path: r.path && r.path !== '-' ? pathFor(r.path, key) : r.path })) : o.reporters;

@@ -52,6 +52,7 @@ export async function browserDriver(options: BrowserDriverOptions): Promise<Brow
   return {
     name: launched.version,
     version: launched.version,
+    executablePath: launched.executablePath,
     launched,
     parallel: options.parallel ?? (options.browser === 'chromium' ? 6 : 4),
     async run(run: DriverRun): Promise<DriverOutcome> {
