@@ -23,28 +23,33 @@ export interface PageConfig {
   readonly types: readonly string[];
 }
 
-/** What the page reports; `t` is `performance.now()` in the page. */
+/**
+ * What the page reports; `t` is `performance.now()` in the page and `n` the page's own count of
+ * reports (0, 1, …): the order things happened in the page, whatever order the binding delivers
+ * them in (a burst of events and the error that follows the stream's end must not swap places).
+ */
 export type PageReport =
-  | { readonly k: 'open'; readonly rs: number; readonly t: number }
-  | { readonly k: 'error'; readonly rs: number; readonly t: number }
-  | { readonly k: 'event'; readonly type: string; readonly data: string; readonly lastEventId: string; readonly origin: string; readonly t: number }
-  | { readonly k: 'throw'; readonly message: string; readonly t: number };
+  | { readonly k: 'open'; readonly rs: number; readonly t: number; readonly n: number }
+  | { readonly k: 'error'; readonly rs: number; readonly t: number; readonly n: number }
+  | { readonly k: 'event'; readonly type: string; readonly data: string; readonly lastEventId: string; readonly origin: string; readonly t: number; readonly n: number }
+  | { readonly k: 'throw'; readonly message: string; readonly t: number; readonly n: number };
 
 /** Parses one report from the page; anything malformed becomes undefined (a page cannot crash the harness). */
 export function parseReport(text: string): PageReport | undefined {
   try {
     const r = JSON.parse(text) as Record<string, unknown>;
     const t = typeof r['t'] === 'number' ? r['t'] : 0;
+    const n = typeof r['n'] === 'number' ? r['n'] : -1;
     switch (r['k']) {
       case 'open':
       case 'error':
-        return typeof r['rs'] === 'number' ? { k: r['k'], rs: r['rs'], t } : undefined;
+        return typeof r['rs'] === 'number' ? { k: r['k'], rs: r['rs'], t, n } : undefined;
       case 'event':
         return typeof r['type'] === 'string' && typeof r['data'] === 'string' && typeof r['lastEventId'] === 'string'
-          ? { k: 'event', type: r['type'], data: r['data'], lastEventId: r['lastEventId'], origin: String(r['origin'] ?? ''), t }
+          ? { k: 'event', type: r['type'], data: r['data'], lastEventId: r['lastEventId'], origin: String(r['origin'] ?? ''), t, n }
           : undefined;
       case 'throw':
-        return { k: 'throw', message: String(r['message'] ?? ''), t };
+        return { k: 'throw', message: String(r['message'] ?? ''), t, n };
       default:
         return undefined;
     }
@@ -63,7 +68,8 @@ export function pageHtml(config: PageConfig): string {
 <script>
 (() => {
   const config = ${json};
-  const send = (report) => { report.t = performance.now(); try { window.${REPORT_BINDING}(JSON.stringify(report)); } catch (e) {} };
+  let count = 0;
+  const send = (report) => { report.t = performance.now(); report.n = count++; try { window.${REPORT_BINDING}(JSON.stringify(report)); } catch (e) {} };
   let source;
   try {
     source = new EventSource(config.url, { withCredentials: config.withCredentials });

@@ -53,6 +53,9 @@ describe('browser relay', () => {
     expect(r.headers['x-echo']).toBe('p1');
     expect(relay.requests.at(-1)).toMatchObject({ method: 'GET', target: `${targetUrl}/missing`, tunnel: false, status: 404 });
     expect(relay.requests.at(-1)!.headers['x-probe']).toBe('p1');
+    // What the browser was offered is kept for the cases: response headers and the body bytes as forwarded.
+    expect(relay.requests.at(-1)!.responseHeaders?.['x-echo']).toBe('p1');
+    expect([relay.requests.at(-1)!.bytes, Buffer.concat(relay.requests.at(-1)!.body).toString()]).toEqual([4, 'nope']);
   });
 
   it('ends an open event stream cleanly when asked, and only event streams', async () => {

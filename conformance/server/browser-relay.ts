@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { currentTransport, openTunnel, requestTarget, resolveProxy, type Transport } from './transport.ts';
 
 export interface RelayedRequest {
   readonly method: string;
@@ -20,7 +21,16 @@ export interface RelayedRequest {
   /** Request headers as the browser sent them (plain HTTP only: a tunnel hides them). */
   readonly headers: Readonly<Record<string, string>>;
   status?: number;
+  /** Response headers as the target sent them (plain HTTP only). */
+  responseHeaders?: Readonly<Record<string, string>>;
+  /** Body bytes forwarded to the browser so far (still content-coded, as on the wire). */
+  bytes: number;
+  /** The first {@link KEPT_BODY_BYTES} of those bytes: what the browser was offered, for cases to judge against. */
+  readonly body: Buffer[];
 }
+
+/** How much of each relayed response body is kept for the cases (an event stream runs for seconds here). */
+export const KEPT_BODY_BYTES = 1 << 20;
 
 export interface BrowserRelay {
   /** `http://127.0.0.1:<port>`: the proxy server URL to give the browser context. */
@@ -40,7 +50,9 @@ function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeader
   return out;
 }
 
-export async function startRelay(options: { headerTimeoutMs: number }): Promise<BrowserRelay> {
+/** `transport`: how the relay reaches targets (an upstream proxy from the environment); default the run's ({@link currentTransport}). */
+export async function startRelay(options: { headerTimeoutMs: number; transport?: Transport | undefined }): Promise<BrowserRelay> {
+  const transport = options.transport ?? currentTransport();
   const started = performance.now();
   const requests: RelayedRequest[] = [];
   const streams = new Set<{ end(): void }>();
@@ -48,7 +60,7 @@ export async function startRelay(options: { headerTimeoutMs: number }): Promise<
   const server = http.createServer((req, res) => {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const record: RelayedRequest = { method: req.method ?? 'GET', target: req.url ?? '', tunnel: false, at: Math.round(performance.now() - started), headers };
+    const record: RelayedRequest = { method: req.method ?? 'GET', target: req.url ?? '', tunnel: false, at: Math.round(performance.now() - started), headers, bytes: 0, body: [] };
     requests.push(record);
     let target: URL;
     try {
@@ -58,11 +70,20 @@ export async function startRelay(options: { headerTimeoutMs: number }): Promise<
       res.writeHead(400, { 'content-type': 'text/plain' }).end('sse-conformance relay: absolute http URL expected\n');
       return;
     }
-    const upstream = http.request(target, { method: req.method, headers: forwardable(req.headers) });
+    let upstream: http.ClientRequest;
+    try {
+      upstream = requestTarget(target, { method: req.method ?? 'GET', headers: forwardable(req.headers) }, transport).req;
+    } catch (error) {
+      res.writeHead(502, { 'content-type': 'text/plain' }).end(`sse-conformance relay: ${(error as Error).message}\n`);
+      return;
+    }
     const timer = setTimeout(() => upstream.destroy(new Error(`no response headers within ${options.headerTimeoutMs} ms`)), options.headerTimeoutMs);
     upstream.on('response', (up) => {
       clearTimeout(timer);
       record.status = up.statusCode ?? 0;
+      const responseHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(up.headers)) if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+      record.responseHeaders = responseHeaders;
       res.writeHead(up.statusCode ?? 502, up.statusMessage, forwardable(up.headers));
       res.flushHeaders();
       const stream = {
@@ -72,7 +93,11 @@ export async function startRelay(options: { headerTimeoutMs: number }): Promise<
         },
       };
       if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''))) streams.add(stream);
-      up.on('data', (chunk: Buffer) => res.write(chunk));
+      up.on('data', (chunk: Buffer) => {
+        if (record.bytes < KEPT_BODY_BYTES) record.body.push(chunk.subarray(0, KEPT_BODY_BYTES - record.bytes));
+        record.bytes += chunk.length;
+        res.write(chunk);
+      });
       up.on('end', () => { streams.delete(stream); res.end(); });
       up.on('error', () => { streams.delete(stream); res.destroy(); });
       res.on('close', () => { streams.delete(stream); up.destroy(); });
@@ -90,24 +115,47 @@ export async function startRelay(options: { headerTimeoutMs: number }): Promise<
   });
   const tunnels = new Set<{ end(): void }>();
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    requests.push({ method: 'CONNECT', target: req.url ?? '', tunnel: true, at: Math.round(performance.now() - started), headers: {} });
+    requests.push({ method: 'CONNECT', target: req.url ?? '', tunnel: true, at: Math.round(performance.now() - started), headers: {}, bytes: 0, body: [] });
     const [host, port] = [(req.url ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), Number(/:(\d+)$/.exec(req.url ?? '')?.[1] ?? 443)];
-    const upstream = net.connect({ host, port, timeout: options.headerTimeoutMs });
-    const tunnel = { end() { upstream.destroy(); client.destroy(); } };
+    let upstream: net.Socket | undefined;
+    let connecting: http.ClientRequest | undefined;
+    const tunnel = { end() { connecting?.destroy(); upstream?.destroy(); client.destroy(); } };
     tunnels.add(tunnel);
-    upstream.once('connect', () => {
-      upstream.setTimeout(0);
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
     const done = () => { tunnels.delete(tunnel); tunnel.end(); };
-    upstream.once('timeout', done);
-    upstream.once('error', done);
-    upstream.once('close', done);
+    const established = (socket: net.Socket) => {
+      upstream = socket;
+      socket.setTimeout(0);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) socket.write(head);
+      socket.pipe(client);
+      client.pipe(socket);
+      socket.once('error', done);
+      socket.once('close', done);
+    };
     client.once('error', done);
     client.once('close', done);
+    let choice: ReturnType<typeof resolveProxy> = { kind: 'direct', bypassed: false };
+    try {
+      choice = resolveProxy(new URL(`https://${req.url ?? ''}`), transport.env);
+    } catch {
+      // not a host:port: connecting fails below and ends the tunnel
+    }
+    if (choice.kind === 'proxy') {
+      // Chained through the environment's proxy; the CONNECT request is the wait, so it gets the limit.
+      const timer = setTimeout(done, options.headerTimeoutMs);
+      connecting = openTunnel(choice.proxy, req.url ?? '', (error, socket) => {
+        clearTimeout(timer);
+        if (error || !socket) return done();
+        established(socket);
+      });
+      return;
+    }
+    const direct = net.connect({ host, port, timeout: options.headerTimeoutMs });
+    upstream = direct;
+    direct.once('connect', () => established(direct));
+    direct.once('timeout', done);
+    direct.once('error', done);
+    direct.once('close', done);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

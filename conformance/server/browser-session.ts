@@ -8,7 +8,7 @@
  */
 import type { BrowserContext, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import type { LaunchedBrowser } from '../browsers.ts';
-import { startRelay, type BrowserRelay } from './browser-relay.ts';
+import { startRelay, type BrowserRelay, type RelayedRequest } from './browser-relay.ts';
 import { PAGE_PATH, REPORT_BINDING, pageHtml, parseReport, type PageConfig, type PageReport } from './browser-page.ts';
 
 export interface SessionOptions {
@@ -33,6 +33,8 @@ export interface StreamRequest {
   status?: number | undefined;
   /** Request headers as intercepted (Chromium's interception omits `Last-Event-ID`; Firefox's shows it). */
   readonly interceptedHeaders: Readonly<Record<string, string>>;
+  /** Response headers as the browser got them (also for HTTPS, which the relay only tunnels). */
+  responseHeaders?: Readonly<Record<string, string>> | undefined;
 }
 
 function sameUrl(a: string, b: string): boolean {
@@ -111,14 +113,21 @@ export class BrowserSession {
 
   /** As {@link lastEventIdHeader}, with where the header was seen. */
   lastEventIdSeen(n: number): { value: string | undefined; source: 'relay' | 'cdp' | 'interception' } | undefined {
-    const relayed = this.relay.requests.filter((r) => !r.tunnel && sameUrl(r.target, this.options.page.streamUrl));
-    const viaRelay = relayed[n];
+    const viaRelay = this.relayed(n);
     if (viaRelay) return { value: viaRelay.headers['last-event-id'], source: 'relay' };
     const sent = this.sentHeaders[n];
     if (sent) return { value: headerValue(sent, 'last-event-id'), source: 'cdp' };
     const intercepted = this.streamRequests[n];
     if (intercepted && this.options.browser.name === 'firefox') return { value: intercepted.interceptedHeaders['last-event-id'], source: 'interception' };
     return undefined;
+  }
+
+  /**
+   * The n-th stream request as the relay forwarded it (plain HTTP only; undefined for HTTPS): its
+   * headers both ways and the body bytes the browser was offered, still content-coded.
+   */
+  relayed(n: number): RelayedRequest | undefined {
+    return this.relay.requests.filter((r) => !r.tunnel && sameUrl(r.target, this.options.page.streamUrl))[n];
   }
 
   /** Ends the browser's open streams at the relay (the browser then reconnects). */
@@ -209,7 +218,10 @@ export async function openBrowserSession(options: SessionOptions): Promise<Brows
     page.on('response', (res: HTTPResponse) => {
       if (!sameUrl(res.url(), options.page.streamUrl)) return;
       const pending = session.streamRequests.find((r) => r.status === undefined);
-      if (pending) pending.status = res.status();
+      if (pending) {
+        pending.status = res.status();
+        pending.responseHeaders = { ...res.headers() };
+      }
       session.notify();
     });
     if (options.cookies?.length) {

@@ -100,7 +100,8 @@ describe('browser cases without a browser', () => {
     expect(html.match(/<\/script>/g)).toHaveLength(1);
     expect(html).not.toContain('\u2028');
     expect(html).not.toMatch(/function ssecReport/); // the page must not shadow the exposed binding
-    expect(parseReport('{"k":"event","type":"m","data":"d","lastEventId":"1","origin":"o","t":3}')).toEqual({ k: 'event', type: 'm', data: 'd', lastEventId: '1', origin: 'o', t: 3 });
+    expect(parseReport('{"k":"event","type":"m","data":"d","lastEventId":"1","origin":"o","t":3,"n":4}')).toEqual({ k: 'event', type: 'm', data: 'd', lastEventId: '1', origin: 'o', t: 3, n: 4 });
+    expect(html).toContain('report.n = count++'); // page order travels with every report
     expect(parseReport('{"k":"open"}')).toBeUndefined();
     expect(parseReport('not json')).toBeUndefined();
     expect(parseReport('{"k":"event","type":1}')).toBeUndefined();

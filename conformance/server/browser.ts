@@ -18,6 +18,7 @@ import type { PublishBody, ServerCase, ServerContext } from './context.ts';
 import { openBrowserSession, type BrowserSession, type SessionOptions } from './browser-session.ts';
 import { expectedData } from './publish-session.ts';
 import type { ReadResult } from './stream-reader.ts';
+import { describeOffered, offeredTo } from './browser-wire.ts';
 
 /** Host of the foreign page origin used by the cross-origin case (`.test` is reserved: RFC 6761). */
 export const PROBE_ORIGIN_HOST = 'sse-conformance.test';
@@ -236,7 +237,7 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
         const at = diff < 0 ? Math.min(browserEvents.length, wireEvents.length) : diff;
         checks.push(check('same-events', ok ? 'PASS' : 'FAIL', ['DISPATCH-IN-ORDER', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE'],
           `the browser dispatches exactly the events the harness parsed from the wire (${wireEvents.length})`,
-          ok ? `${browserEvents.length} identical events` : `event #${at + 1}: browser ${show(browserEvents[at])}, wire ${show(wireEvents[at])} (browser ${browserEvents.length}, wire ${wireEvents.length})`));
+          ok ? `${browserEvents.length} identical events` : `event #${at + 1}: browser ${show(browserEvents[at])}, wire ${show(wireEvents[at])} (browser ${browserEvents.length}, wire ${wireEvents.length})${!browserEvents.length && wireEvents.length ? `; ${nothingDispatched(s, wire, windowMs, wireEvents.length).cause}` : ''}`));
         const got = browserEvents.map((e) => e.data);
         const dataOk = got.length === expected.length && got.every((d, i) => d === expected[i]);
         checks.push(check('published-data', dataOk ? 'PASS' : 'FAIL', ['SRV-DATA-MULTILINE', 'SRV-UTF8', 'SRV-EVENT-TERMINATOR'],
@@ -247,7 +248,14 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
         const w = byId(wireEvents);
         const common = [...b.keys()].filter((id) => w.has(id));
         const mismatch = common.find((id) => !same(b.get(id)!, w.get(id)!));
-        if (!common.length) {
+        // Only events of types the page listens for can show up in the browser at all.
+        const listened = new Set(['message', ...types]);
+        const offeredCount = wireEvents.filter((e) => listened.has(e.type)).length;
+        if (!browserEvents.length && offeredCount) {
+          const nothing = nothingDispatched(s, wire, ctx.config.observeMs, offeredCount);
+          checks.push(nothing.check);
+          evidence.push(...nothing.evidence);
+        } else if (!common.length) {
           checks.push(check('same-events', 'INFO', ['DISPATCH-IN-ORDER'], 'events both connections saw (paired by id) are identical',
             !browserEvents.length && !wireEvents.length
               ? `neither the browser nor the harness received an event in the ${ctx.config.observeMs} ms window: nothing to compare (cooperative mode, --publish, publishes known events)`
@@ -263,6 +271,51 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
     harness.abort();
     await reading;
   }
+}
+
+function headerOf(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+/**
+ * The browser dispatched nothing in the window while the harness's own connection parsed events:
+ * the page's users see an empty stream. That is the finding, judged against what the wire offered
+ * the browser's connection (the relay's bytes, decoded as the browser decodes them, and the
+ * response's Content-Encoding), which also names the likely cause.
+ *
+ * Level: the server's stream itself is well-formed (the harness parsed it) and HTTP allows any
+ * content coding; the only spec text on layers that hold a stream back is an authoring note
+ * (SRV-CHUNKING-CAUTION, SHOULD). So NON_STRICT, not FAIL: reported as a deviation that --strict
+ * fails, never hidden as "nothing to compare". When the bytes offered to the browser did hold
+ * complete events, the server delivered and the browser is the odd one out: INFO.
+ */
+function nothingDispatched(s: Session, wire: ReadResult, windowMs: number, wireCount: number): { check: CheckResult; cause: string; evidence: Evidence[] } {
+  const rel = s.relayed(0);
+  const offered = rel ? offeredTo(rel) : undefined;
+  const response = s.streamRequests[0]?.responseHeaders ?? rel?.responseHeaders ?? {};
+  const browserCoding = headerOf(response, 'content-encoding');
+  const harnessCoding = wire.headers['content-encoding'];
+  const asked = rel?.headers['accept-encoding'] ?? headerOf(s.sentHeaders[0] ?? {}, 'accept-encoding');
+  const relayed = offered ? `the relay forwarded ${describeOffered(offered)}` : 'the bytes on the browser\'s connection are not observable (HTTPS: the relay only tunnels)';
+  let cause: string;
+  let verdict: 'NON_STRICT' | 'INFO' = 'NON_STRICT';
+  if (browserCoding && browserCoding !== harnessCoding) {
+    cause = `the browser's response was compressed (Content-Encoding: ${browserCoding}) because the browser asked for it (Accept-Encoding: ${asked ?? '(not observable)'}), while the harness's request asked for none and got ${harnessCoding ? `Content-Encoding: ${harnessCoding}` : 'the events uncompressed'}; ${relayed}: a compressing layer (middleware or proxy) holds the events back until its buffer fills. Flush the compressor after every event, or leave text/event-stream uncompressed`;
+  } else if (offered && offered.bytes === 0) {
+    cause = `no body byte reached the browser's connection (${relayed}) while the harness's connection got ${wire.body.byteLength}: the stream is held back on the browser's connection (compare the two requests' headers)`;
+  } else if (offered && offered.decodedBytes !== undefined && offered.events.length === 0) {
+    cause = `${relayed}: bytes, but not one complete event, reached the browser's connection: held back part-way`;
+  } else if (offered && offered.events.length) {
+    verdict = 'INFO';
+    cause = `${relayed}: complete events reached the browser, which dispatched none of them (not the server's doing as far as the wire shows)`;
+  } else {
+    cause = `${relayed}; the browser's response had ${browserCoding ? `Content-Encoding: ${browserCoding}` : 'no Content-Encoding'}`;
+  }
+  const c = check('browser-received', verdict, ['SRV-CHUNKING-CAUTION', 'DISPATCH-IN-ORDER'],
+    `the browser receives events in the ${windowMs} ms window in which the harness, on its own connection, parsed ${wireCount}`,
+    `the browser dispatched no event at all: ${cause}`);
+  const evidence: Evidence[] = [{ kind: 'text', label: 'what the wire offered the browser', text: `response headers: ${JSON.stringify(response)}\nrequest Accept-Encoding: ${asked ?? '(not observable)'}\n${relayed}` }];
+  return { check: c, cause, evidence };
 }
 
 // ---- reconnect and replay -----------------------------------------------------------------------
@@ -295,10 +348,9 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
     } else if (!(await s.waitFor(() => tagged().some((e) => e.lastEventId !== ''), ctx.config.observeMs, signal))) {
       return { verdict: 'UNSUPPORTED', reason: `the browser saw no event with an id in ${ctx.config.observeMs} ms: nothing to resume from`, checks: [] };
     }
-    const lastId = tagged().at(-1)!.lastEventId;
-    if (!lastId) return { verdict: 'UNSUPPORTED', reason: 'the events carry no ids: a browser has nothing to resume from', checks: [] };
-    const seenBefore = tagged();
-    const cutIndex = s.events().length;
+    if (!tagged().at(-1)!.lastEventId) return { verdict: 'UNSUPPORTED', reason: 'the events carry no ids: a browser has nothing to resume from', checks: [] };
+    // The stream being cut is the browser's latest request; the one after it is the reconnect.
+    const cutRequest = s.streamRequests.length - 1;
     const cutReports = s.reports.length;
     const cutAt = s.now();
     const ended = s.endStreams();
@@ -310,42 +362,64 @@ async function reconnectReplay(ctx: ServerContext, name: BrowserName, signal: Ab
         if (!o.ok) return { verdict: 'ERROR', reason: `publish while disconnected failed: ${o.detail}`, checks: [] };
       }
     }
-    const reconnected = await s.waitFor(() => s.streamRequests.length >= 2 && s.reports.slice(cutReports).some((r) => r.k === 'open' || (r.k === 'error' && r.rs === 2)), reconnectWaitMs, signal);
+    const reconnected = await s.waitFor(() => s.streamRequests.length > cutRequest + 1 && s.reports.slice(cutReports).some((r) => r.k === 'open' || (r.k === 'error' && r.rs === 2)), reconnectWaitMs, signal);
     const measurements: Measurement[] = [];
-    const second = s.streamRequests[1];
+    const second = s.streamRequests[cutRequest + 1];
     if (second) measurements.push({ name: 'reconnect-delay', value: second.at - cutAt, unit: 'ms' });
     if (!reconnected) {
       return { verdict: 'ERROR', reason: `the browser did not reconnect within ${reconnectWaitMs} ms after its stream ended (retry ${declaredRetry ?? `not set; ${name} default ${retryMs}`} ms)`, checks: [], measurements };
     }
+    // What the browser had is judged from what it reported, in page order, up to the error that
+    // marks the stream's end, never from when the harness cut: a server that sends its history in
+    // one write has delivered all of it before the cut takes effect (reports of a burst arrive
+    // after the harness already decided to cut).
+    const end = s.reports.slice(cutReports).find((r) => r.k === 'error' || r.k === 'open' || r.k === 'throw');
+    const endN = end?.n ?? Number.POSITIVE_INFINITY;
+    const had = s.events().filter((e) => e.n < endN);
+    const seenBefore = had.filter((e) => !cooperative || e.type === type);
+    // The header carries the last event ID string, which an id-only block also sets without any
+    // dispatch (DISPATCH-SETS-LAST-EVENT-ID): when the relay saw the bytes, they decide; else the
+    // last id the browser dispatched (events of types the page does not listen for stay unseen).
+    const dispatchedId = had.at(-1)?.lastEventId ?? '';
+    const relayed = s.relayed(cutRequest);
+    const offered = relayed ? offeredTo(relayed) : undefined;
+    const lastId = offered?.complete ? offered.lastEventId : dispatchedId;
+    const basis = `the browser dispatched ${had.length} event(s) before its stream ended, the last with lastEventId ${JSON.stringify(dispatchedId)}${offered ? `; the relay forwarded ${describeOffered(offered)}` : ''}`;
+    const evidence: Evidence[] = [{ kind: 'text', label: 'what the browser had when its stream ended', text: basis }];
     const checks: CheckResult[] = [];
-    const header = s.lastEventIdHeader(1);
-    checks.push(check('last-event-id-sent', header === null ? 'INFO' : header === lastId ? 'PASS' : 'FAIL', ['LAST-EVENT-ID-HEADER'],
-      `the browser's reconnect request carries Last-Event-ID: ${JSON.stringify(lastId)}`,
-      header === null ? 'not observable (neither the relay nor the browser showed the request headers)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)));
+    const header = s.lastEventIdHeader(cutRequest + 1);
+    const headerOk = lastId === '' ? header === undefined : header === lastId;
+    checks.push(check('last-event-id-sent', header === null ? 'INFO' : headerOk ? 'PASS' : 'FAIL', ['LAST-EVENT-ID-HEADER'],
+      lastId === '' ? 'the browser\'s reconnect request carries no Last-Event-ID (the last event ID it had was empty)' : `the browser's reconnect request carries Last-Event-ID: ${JSON.stringify(lastId)} (the last event ID the browser had when its stream ended)`,
+      `${header === null ? 'not observable (neither the relay nor the browser showed the request headers)' : header === undefined ? 'no Last-Event-ID header' : JSON.stringify(header)}; ${basis}`));
     if (!s.reports.slice(cutReports).some((r) => r.k === 'open')) {
       checks.push(check('reconnect-served', 'FAIL', ['SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-SAME-REQUEST'], 'the reconnect request is served a stream (HTTP 200)', `HTTP ${second?.status ?? '(no response)'}: the browser failed the connection`));
-      return { checks, measurements };
+      return { checks, measurements, evidence };
     }
     if (cooperative) {
       const o = await ctx.publish(channel, { event: type, data: 'e' }, signal);
       if (!o.ok) return { verdict: 'ERROR', reason: `publish after the reconnect failed: ${o.detail}`, checks: [], measurements };
-      await s.waitFor(() => tagged(cutIndex).some((e) => e.data === 'e'), 2 * ctx.config.deliveryMs + 1000, signal);
+      const after = () => s.events().filter((e) => e.n > endN && e.type === type);
+      await s.waitFor(() => after().some((e) => e.data === 'e'), 2 * ctx.config.deliveryMs + 1000, signal);
       await s.pause(100, signal);
-      const after = tagged(cutIndex).map((e) => e.data);
-      const ok = after.join(',') === 'c,d,e';
-      const dup = after.filter((d) => d === 'a' || d === 'b');
+      const got = after().map((e) => e.data);
+      const hadData = new Set(seenBefore.map((e) => e.data));
+      const expected = ['c', 'd', 'e'].filter((d) => !hadData.has(d));
+      const ok = got.join(',') === expected.join(',');
+      const dup = got.filter((d) => hadData.has(d));
       checks.push(check('resumes-exactly', ok ? 'PASS' : 'FAIL', ['SRV-LAST-EVENT-ID-RESUME'],
-        `after reconnecting with Last-Event-ID ${JSON.stringify(lastId)} the browser receives c, d (published while it was away) and e, once each`,
-        `${after.length ? after.join(', ') : 'nothing'}${dup.length ? ` (${dup.join(', ')} already received before the reconnect)` : ''}`));
+        `after reconnecting with Last-Event-ID ${JSON.stringify(lastId)} the browser receives ${expected.join(', ')} (published while it was away, then e), once each`,
+        `${got.length ? got.join(', ') : 'nothing'}${dup.length ? ` (${[...new Set(dup)].join(', ')} already received before the reconnect)` : ''}`));
     } else {
       await s.pause(ctx.config.observeMs, signal);
       const before = byId(seenBefore);
-      const again = [...byId(tagged(cutIndex)).keys()].filter((id) => before.has(id));
+      const later = s.events().filter((e) => e.n > endN);
+      const again = [...byId(later).keys()].filter((id) => before.has(id));
       checks.push(check('no-duplicates', again.length ? 'FAIL' : 'PASS', ['SRV-LAST-EVENT-ID-RESUME'],
-        `no event the browser received before the reconnect (ids up to ${JSON.stringify(lastId)}) is sent again`,
-        again.length ? `ids sent again: ${again.slice(0, 5).map((i) => JSON.stringify(i)).join(', ')}` : `${tagged(cutIndex).length} events after the reconnect, none repeated (gaps cannot be judged on a live stream without --publish)`));
+        `no event the browser received before the reconnect (${before.size} with ids, up to ${JSON.stringify(dispatchedId)}) is sent again`,
+        again.length ? `ids sent again: ${again.slice(0, 5).map((i) => JSON.stringify(i)).join(', ')}` : `${later.length} events after the reconnect, none repeated (gaps cannot be judged on a live stream without --publish)`));
     }
-    return { checks, measurements };
+    return { checks, measurements, evidence };
   });
 }
 
@@ -447,9 +521,9 @@ export function browserCases(names: readonly BrowserName[]): ServerCase[] {
       id: `server.browser.${name}.dispatch-matches-wire`,
       title: `${TITLE[name]}'s EventSource dispatches what the harness reads on the wire`,
       area: 'browser',
-      requirementIds: ['SRV-STATUS-200', 'SRV-CONTENT-TYPE', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE', 'SRV-UTF8', 'DISPATCH-IN-ORDER'],
+      requirementIds: ['SRV-STATUS-200', 'SRV-CONTENT-TYPE', 'SRV-EVENT-TERMINATOR', 'SRV-DATA-MULTILINE', 'SRV-UTF8', 'DISPATCH-IN-ORDER', 'SRV-CHUNKING-CAUTION'],
       description: `A page at the target's origin opens an EventSource in ${TITLE[name]} while the harness reads the same URL on its own connection. Cooperative: 5 events are published (multi-line, non-ASCII, empty data). Black-box: both watch for --observe ms.`,
-      expectation: 'The browser opens the stream; it dispatches exactly the events the harness parsed (cooperative: the published payloads, in order). Black-box compares only events with ids both connections saw; none in common is INFO.',
+      expectation: 'The browser opens the stream; it dispatches exactly the events the harness parsed (cooperative: the published payloads, in order). Black-box compares only events with ids both connections saw; none in common is INFO, but a browser that dispatched nothing while the harness read events is NON_STRICT, with the cause seen on the browser\'s own connection (e.g. a compressing layer holding events back).',
       serial: true,
       timeoutMs: 45_000,
       run: (ctx, signal) => dispatchMatchesWire(ctx, name, signal),
@@ -459,8 +533,8 @@ export function browserCases(names: readonly BrowserName[]): ServerCase[] {
       title: `${TITLE[name]} reconnects with Last-Event-ID and the server's replay reaches it`,
       area: 'browser',
       requirementIds: ['LAST-EVENT-ID-HEADER', 'SRV-LAST-EVENT-ID-RESUME', 'RECONNECT-ON-EOF'],
-      description: `The browser receives a and b; the harness relay ends its stream; c and d are published while it waits \`retry\`; after it reconnects, e is published. Black-box: end the stream after the first event with an id and watch for --observe ms.`,
-      expectation: 'The reconnect request carries Last-Event-ID = the id of b (seen on the wire for plain HTTP; INFO when not observable) and the browser receives exactly c, d, e (black-box: no event it already had).',
+      description: `The browser receives a and b; the harness relay ends its stream; c and d are published while it waits \`retry\`; after it reconnects, e is published. Black-box: end the stream once the browser dispatched an event with an id and watch for --observe ms.`,
+      expectation: 'The reconnect request carries Last-Event-ID = the last event ID the browser had when its stream ended: from the bytes the relay forwarded (plain HTTP), else the last id it dispatched; a burst it got before the cut counts (INFO when the header is not observable). Then the browser receives exactly c, d, e (black-box: no event it already had).',
       serial: true,
       timeoutMs: 45_000,
       run: (ctx, signal) => reconnectReplay(ctx, name, signal),
