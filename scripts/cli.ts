@@ -25,6 +25,7 @@ type CommandLoader = () => Promise<Command>;
 
 // Keep alphabetical. Each entry loads its module lazily.
 const COMMANDS: Record<string, CommandLoader> = {
+  browsers: async () => (await import('./commands/browsers.ts')).command,
   check: async () => (await import('./commands/check.ts')).command,
   client: async () => (await import('./commands/client.ts')).command,
   coverage: async () => (await import('./commands/coverage.ts')).command,
