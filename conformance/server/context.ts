@@ -12,6 +12,7 @@
  */
 import type { RunnableCase } from '../runner.ts';
 import { readResponse, type ReadRequest, type ReadResult } from './stream-reader.ts';
+import type { Transport } from './transport.ts';
 
 /** A field block left open this long while the stream is quiet counts as unterminated (SRV-EVENT-TERMINATOR). */
 export const TERMINATOR_PAUSE_MS = 1000;
@@ -51,6 +52,8 @@ export interface ServerTargetConfig {
   readonly propertyRuns: number;
   /** Time budget of the property case (runs and shrinking), ms. */
   readonly propertyTimeMs: number;
+  /** Proxy and TLS trust for every request to the target (transport.ts); default direct with Node's trust. */
+  readonly transport?: Transport | undefined;
 }
 
 export interface PublishOutcome {
@@ -142,6 +145,7 @@ export class ServerContext {
       totalTimeMs: this.config.observeMs,
       maxBodyBytes: this.config.maxBodyBytes,
       maxLineBytes: this.config.maxLineBytes,
+      transport: this.config.transport,
       ...request,
       headers,
       signal,
@@ -157,6 +161,7 @@ export class ServerContext {
       url, method: 'POST', body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', ...this.config.publishHeaders },
       headerTimeoutMs: this.config.headerTimeoutMs, totalTimeMs: this.config.headerTimeoutMs * 2, maxBodyBytes: 64 * 1024, signal,
+      transport: this.config.transport,
     });
     const text = new TextDecoder().decode(result.body);
     let id: string | undefined;
@@ -177,6 +182,7 @@ export class ServerContext {
     return readResponse({
       url, method: 'DELETE', headers: { ...this.config.publishHeaders },
       headerTimeoutMs: this.config.headerTimeoutMs, totalTimeMs: this.config.headerTimeoutMs * 2, maxBodyBytes: 64 * 1024, signal,
+      transport: this.config.transport,
     });
   }
 

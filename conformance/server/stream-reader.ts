@@ -9,11 +9,11 @@
  * (no transparent decompression unless asked), chunk boundaries and timings, and hard control over
  * the socket.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { createParser, type SseEvent } from '../../reference/parser.ts';
+import { requestTarget, type TargetRequest, type Transport } from './transport.ts';
 
 export interface ReadRequest {
   readonly url: string;
@@ -41,6 +41,8 @@ export interface ReadRequest {
   readonly signal?: AbortSignal | undefined;
   /** Called once headers arrive (e.g. to publish while the stream is open). */
   readonly onHeaders?: ((info: { status: number; at: number }) => void) | undefined;
+  /** Proxy and TLS trust (transport.ts). Default: direct, Node's default trust. */
+  readonly transport?: Transport | undefined;
 }
 
 export interface TimedEvent extends SseEvent {
@@ -154,6 +156,7 @@ function readOnce(
   return new Promise<ReadResult>((resolve) => {
     let done = false;
     let req: http.ClientRequest | undefined;
+    let outgoing: TargetRequest | undefined;
     let res: http.IncomingMessage | undefined;
     let decoder: Transform | undefined;
     const timers: NodeJS.Timeout[] = [];
@@ -171,7 +174,7 @@ function readOnce(
       }
       decoder?.destroy();
       res?.destroy();
-      req?.destroy();
+      outgoing?.destroy();
       resolve({
         requestedUrl: request.url, url, redirects: [...redirects], status, headers, rawHeaders, headersAt,
         chunks, body: concat(chunks), events, comments, retries, end, endDetail, elapsedMs: now(),
@@ -192,15 +195,14 @@ function readOnce(
     timers.push(setTimeout(() => finish(status ? 'time-up' : 'header-timeout', status ? '' : `no response headers within ${Math.round(Math.min(remainingMs, request.headerTimeoutMs))} ms`), remainingMs));
     timers.push(setTimeout(() => { if (!status) finish('header-timeout', `no response headers within ${request.headerTimeoutMs} ms`); }, Math.min(remainingMs, request.headerTimeoutMs)));
 
-    const lib = target.protocol === 'https:' ? https : http;
     try {
-      req = lib.request(target, {
+      outgoing = requestTarget(target, {
         method: request.method ?? 'GET',
         headers: { ...request.headers },
-        agent: false,
         // node's own header cap (16 KiB) turns never-ending headers into HPE_HEADER_OVERFLOW.
         maxHeaderSize: 16 * 1024,
-      });
+      }, request.transport);
+      req = outgoing.req;
     } catch (error) {
       return finish('bad-url', `cannot request ${url}: ${(error as Error).message}`);
     }
@@ -208,8 +210,10 @@ function readOnce(
       const code = error.code ?? '';
       if (status) return finish('reset', `connection ended abnormally after headers: ${code} ${error.message}`.trim());
       if (code === 'HPE_HEADER_OVERFLOW') return finish('header-overflow', 'response headers exceed 16 KiB (never-ending headers?)');
-      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN'].includes(code)) {
-        return finish('unreachable', `${code}: ${error.message}`);
+      const tlsReason = certificateReason(error);
+      if (tlsReason) return finish('unreachable', tlsReason);
+      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_PROXY_CONNECT'].includes(code)) {
+        return finish('unreachable', `${code}: ${error.message}${outgoing?.via && !error.message.includes('via proxy') ? ` (via proxy ${outgoing.via})` : ''}`);
       }
       if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return finish('reset', `connection reset before response headers (${code})`);
       return finish('reset', `request failed: ${code} ${error.message}`.trim());
@@ -267,6 +271,21 @@ function readOnce(
     if (request.body !== undefined) req.end(request.body);
     else req.end();
   });
+}
+
+/** OpenSSL verification codes that mean "this chain does not lead to a trusted root". */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** A named reason for a certificate verification failure (exit 2 territory), or undefined for other errors. */
+export function certificateReason(error: NodeJS.ErrnoException): string | undefined {
+  const code = error.code ?? '';
+  if (UNTRUSTED.has(code)) return `certificate not trusted: ${code}; pass --ca <pem> or --insecure`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `certificate ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}: ${code}; pass --insecure to skip verification`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `certificate does not name the host: ${code}: ${error.message}; pass --insecure to skip verification`;
+  return undefined;
 }
 
 function concat(chunks: readonly Chunk[]): Uint8Array {

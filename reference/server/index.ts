@@ -7,6 +7,7 @@
  *     await srv.close();
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ChannelAuth, type AuthOptions } from './auth.ts';
 import { CorsPolicy, type CorsOptions } from './cors.ts';
@@ -60,10 +61,12 @@ export interface ReferenceServerOptions {
   allowRequestFaults?: boolean | undefined;
   /** Log sink; nothing is logged without it. Tokens are never logged. */
   log?: ((entry: ServerLogEntry) => void) | undefined;
+  /** Serve HTTPS with this certificate chain and key (PEM); the URL then starts with `https:`. */
+  tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
 }
 
 export interface ReferenceServer {
-  /** `http://host:port`, without a trailing slash. */
+  /** `http://host:port` (`https://` with the `tls` option), without a trailing slash. */
   readonly url: string;
   readonly port: number;
   readonly host: string;
@@ -117,7 +120,9 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     allowRequestFaults: options.allowRequestFaults ?? false,
     log,
   });
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5000 }, handler);
+  const timeouts = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5000 };
+  // https.Server is an http.Server with TLS underneath: the rest of the server does not differ.
+  const server: Server = options.tls ? createTlsServer({ ...timeouts, cert: options.tls.cert, key: options.tls.key }, handler) : createServer(timeouts, handler);
   const sockets = new Set<Socket>();
   // One shared listener rather than a closure (and a once() wrapper) per socket: about 200 bytes
   // less per idle connection (npm run bench fanout). 'close' fires once per socket anyway.
@@ -144,7 +149,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  const url = `http://${urlHost}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
   log({ level: 'info', msg: `listening on ${url}` });
 
   let closing: Promise<void> | undefined;

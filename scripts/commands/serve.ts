@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createReferenceServer, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
 import { UsageError, type Command } from '../cli.ts';
 
@@ -25,6 +26,8 @@ Options:
   --cors-credentials       send Access-Control-Allow-Credentials to listed origins
   --fault <name>           turn a fault switch on for every request (repeatable)
   --allow-request-faults   let a request add ?fault=a,b for itself
+  --tls-cert <pem file>    serve HTTPS with this certificate (chain); needs --tls-key
+  --tls-key <pem file>     the certificate's private key (PEM)
   --quiet                  no request log
 
 Faults:
@@ -36,6 +39,14 @@ function integer(flag: string, value: string | undefined): number {
   return Number(value);
 }
 
+function readPem(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /** Parses serve's arguments into server options (exported for tests). */
 export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean } {
   const options: ReferenceServerOptions = { port: 8080, host: '127.0.0.1' };
@@ -44,6 +55,8 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
   const faults: string[] = [];
   let credentials = false;
   let quiet = false;
+  let tlsCert: string | undefined;
+  let tlsKey: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -89,9 +102,13 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
       case '--fault': faults.push(value()); break;
       case '--allow-request-faults': options.allowRequestFaults = true; break;
       case '--quiet': quiet = true; break;
+      case '--tls-cert': tlsCert = readPem(arg, value()); break;
+      case '--tls-key': tlsKey = readPem(arg, value()); break;
       default: throw new UsageError(`serve: unknown option ${arg}`);
     }
   }
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (tlsCert !== undefined && tlsKey !== undefined) options.tls = { cert: tlsCert, key: tlsKey };
   if (Object.keys(tokens).length > 0) options.auth = { tokens };
   if (origins.length > 0) options.cors = { origins, credentials };
   else if (credentials) throw new UsageError('--cors-credentials needs at least one --cors-origin');
@@ -122,6 +139,8 @@ export const command: Command = {
         return 2;
       }
       if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
+      // A certificate or key OpenSSL cannot use (wrong file, mismatched pair) is the user's to fix.
+      if (options.tls && /^ERR_OSSL|^ERR_TLS/.test(code ?? '')) throw new UsageError(`--tls-cert/--tls-key: ${(error as Error).message}`);
       throw error;
     }
     process.stdout.write(`${server.url}\n`);
