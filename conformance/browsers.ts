@@ -4,6 +4,7 @@
  * Firefox (WebDriver BiDi) found at run time (conformance/browser-discovery.ts); nothing is
  * downloaded unless `sse-conformance browsers install` is asked to.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Browser } from 'puppeteer-core';
 import { discoverBrowser } from './browser-discovery.ts';
 
@@ -36,8 +37,30 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/** Certificates a launch accepts beyond the browser's own trust store (an HTTPS target on a private CA). */
+export interface BrowserTlsTrust {
+  /**
+   * Base64 SHA-256 of public keys (SPKI) to accept: Chromium gets them as
+   * --ignore-certificate-errors-spki-list; Firefox has no such switch and then accepts any
+   * certificate for the launch (acceptInsecureCerts).
+   */
+  readonly spkiSha256?: readonly string[] | undefined;
+}
+
+export interface LaunchOptions {
+  readonly tls?: BrowserTlsTrust | undefined;
+}
+
+const launchDefaults = new AsyncLocalStorage<LaunchOptions>();
+
+/** Runs `fn` so that launchBrowser calls inside it without options use `defaults` (check scopes a run's TLS trust this way). */
+export function withLaunchDefaults<T>(defaults: LaunchOptions, fn: () => T): T {
+  return launchDefaults.run(defaults, fn);
+}
+
 /** Launches a headless browser; throws BrowserUnavailableError naming the install step when missing. */
-export async function launchBrowser(name: BrowserName, timeoutMs = 30_000): Promise<LaunchedBrowser> {
+export async function launchBrowser(name: BrowserName, timeoutMs = 30_000, options: LaunchOptions = launchDefaults.getStore() ?? {}): Promise<LaunchedBrowser> {
+  const spki = options.tls?.spkiSha256 ?? [];
   const found = discoverBrowser(name);
   if (!found.found) throw new BrowserUnavailableError(found.message);
   const executablePath = found.path;
@@ -49,10 +72,12 @@ export async function launchBrowser(name: BrowserName, timeoutMs = 30_000): Prom
           headless: true,
           timeout: timeoutMs,
           args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-            '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+            '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
+            // Trust is per launch, and a launch is per run: only this run's target key is accepted.
+            ...(spki.length ? [`--ignore-certificate-errors-spki-list=${spki.join(',')}`] : [])],
         })
       : await puppeteer.launch({
-          browser: 'firefox', executablePath, headless: true, timeout: timeoutMs,
+          browser: 'firefox', executablePath, headless: true, timeout: timeoutMs, ...(spki.length ? { acceptInsecureCerts: true } : {}),
           // Lets a context's proxy see loopback targets too (check --browser routes through a relay).
           extraPrefsFirefox: { 'network.proxy.allow_hijacking_localhost': true },
         });

@@ -9,6 +9,8 @@ import { UsageError, version, type Command } from '../cli.ts';
 import { parseReporterSpec, positiveInt } from './run-options.ts';
 import { browserExecutable, type BrowserName } from '../../conformance/browsers.ts';
 import { parseBrowserList } from '../../conformance/server/browser.ts';
+import { withLaunchDefaults, type BrowserTlsTrust } from '../../conformance/browsers.ts';
+import { createTransport, describeProxy, parsePemCertificates, targetSpkiSha256, withTransport, type Transport } from '../../conformance/server/transport.ts';
 
 export const usage = `Usage: sse-conformance check <url> [options]
 
@@ -33,6 +35,12 @@ Target:
   --no-replay                     declare that the server does not replay (replay cases UNSUPPORTED)
   --expect-status <code>=<url>    declare that <url> answers <code> (repeatable), e.g. 204=https://…/closed
   --browser <chromium,firefox>    also observe the target through real browsers' EventSource (area browser)
+  --ca <pem file>                 also trust these CA certificates for HTTPS targets (added to Node's
+                                  default roots, not replacing them); browsers trust the target's
+                                  certificate for this run only when it chains to them
+  --insecure                      skip certificate verification of HTTPS targets (said in the report)
+  Proxies: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lowercase) from the environment are honoured;
+  HTTPS targets are reached through a CONNECT tunnel.
 Selection:
   --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
   --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish, browser
@@ -96,6 +104,12 @@ export interface CheckOptions {
   browsers: BrowserName[];
   /** --quiet: no live progress line. */
   quiet?: boolean | undefined;
+  /** `--ca`: the file and its PEM text (read while parsing, so an unreadable file is a usage error). */
+  ca?: { file: string; pem: string } | undefined;
+  /** `--insecure`: no certificate verification. */
+  insecure?: boolean | undefined;
+  /** Where proxy variables are read (default process.env); not a flag: tests pass their own. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 
@@ -125,7 +139,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const takesValue = !['--list', '--strict', '--no-replay', '--quiet'].includes(flag);
+    const takesValue = !['--list', '--strict', '--no-replay', '--quiet', '--insecure'].includes(flag);
     const value = (): string => {
       if (eq > 0) return arg.slice(eq + 1);
       const v = args[++i];
@@ -176,6 +190,8 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--property-runs': o.propertyRuns = positiveInt(flag, value(), 1); break;
       case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
+      case '--ca': o.ca = readCa(value()); break;
+      case '--insecure': o.insecure = true; break;
       case '--browser': try { o.browsers = parseBrowserList(value()); } catch (error) { throw new UsageError(`--browser: ${(error as Error).message}`); } break;
       default: throw new UsageError(`check: unknown option ${flag}`);
     }
@@ -185,8 +201,24 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
   if (o.publishUrl && o.url && o.url.includes('{channel}') !== o.publishUrl.includes('{channel}')) {
     throw new UsageError('use {channel} in both the stream URL and --publish, or in neither');
   }
+  if (o.ca && o.insecure) throw new UsageError('use --ca <pem> or --insecure, not both');
   if (!o.reporters.length) o.reporters.push({ format: 'text' });
   return o;
+}
+
+function readCa(file: string): { file: string; pem: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    parsePemCertificates(pem);
+  } catch (error) {
+    throw new UsageError(`--ca: ${file}: ${(error as Error).message}`);
+  }
+  return { file, pem };
 }
 
 export function listCases(cases: readonly CaseInfo[], selection: Selection): string {
@@ -205,6 +237,17 @@ function redactedOptions(o: CheckOptions): Record<string, unknown> {
     browsers: o.browsers,
     // Which executable each browser case runs (found at run time; the cases' evidence has the version).
     ...(o.browsers.length ? { browserExecutables: Object.fromEntries(o.browsers.map((b) => [b, browserExecutable(b) ?? null])) } : {}),
+    ...transportOptions(o),
+  };
+}
+
+/** What the run's options record about proxy and TLS trust (proxy credentials redacted; --insecure said loudly). */
+function transportOptions(o: CheckOptions): Record<string, unknown> {
+  const proxy = o.url ? describeProxy(o.url, o.env ?? process.env) : undefined;
+  return {
+    ...(proxy ? { proxy } : {}),
+    ...(o.ca ? { ca: o.ca.file } : {}),
+    ...(o.insecure ? { insecure: true, warnings: ['TLS certificate verification was disabled (--insecure): the target\'s identity was not checked'] } : {}),
   };
 }
 
@@ -213,11 +256,13 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   const [{ SERVER_RUNNABLE_CASES: base, COOPERATIVE_CASE_IDS, browserCases, closeBrowsers }, { ServerContext }] = await Promise.all([
     import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
   ]);
+  const transport = createTransport({ env: o.env ?? process.env, ca: o.ca?.pem, insecure: o.insecure });
   const ctx = new ServerContext({
     url: o.url!, headers: o.headers, hasCredentials: Object.keys(o.headers).length > 0 || o.authQuery !== undefined, authQuery: o.authQuery,
     protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
     observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
     deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns, propertyTimeMs: o.propertyTimeMs,
+    transport,
   }, o.seed);
   const SERVER_RUNNABLE_CASES = [...base, ...browserCases(o.browsers)];
   // On a stream shared by all cases, publishing cases must not see each other's events out of turn.
@@ -225,11 +270,31 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   const selection: Selection = { ids: o.ids, areas: o.areas, exclude: o.exclude };
   const anySelected = cases.some((c) => isSelected(c, selection));
   const pre = anySelected ? await ctx.preflight() : { status: 0, unreachable: undefined };
-  return runCases(cases, ctx, {
-    mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options: redactedOptions(o),
+  const browserTls = pre.unreachable ? undefined : await browserTrust(o, transport, cases.some((c) => c.area === 'browser' && isSelected(c, selection)));
+  const options = { ...redactedOptions(o), ...(browserTls ? { browserTls: browserTls.describe } : {}) };
+  // browser.ts launches browsers and relays without being handed these: the run's scope carries them.
+  return withTransport(transport, () => withLaunchDefaults({ tls: browserTls?.trust }, () => runCases(cases, ctx, {
+    mode: 'server', target: { name: o.url!, url: o.url }, harnessVersion: version(), seed: o.seed, strict: o.strict, options,
     selection, baseline, concurrency: o.concurrency, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, unreachable: pre.unreachable, expectCases: o.expectCases,
     onProgress: hooks.onProgress,
-  }).finally(() => closeBrowsers(ctx));
+  }))).finally(() => closeBrowsers(ctx));
+}
+
+/**
+ * With --ca or --insecure, browsers must accept an HTTPS target's certificate for this run only:
+ * Chromium gets the SPKI hash of the leaf the harness verified (with --ca) or saw (--insecure);
+ * Firefox has no such flag and accepts any certificate for the run (recorded in the options).
+ */
+async function browserTrust(o: CheckOptions, transport: Transport, browserCasesSelected: boolean): Promise<{ trust: BrowserTlsTrust; describe: string } | undefined> {
+  if (!browserCasesSelected || (!o.ca && !o.insecure) || !o.url?.startsWith('https:')) return undefined;
+  try {
+    const spki = await targetSpkiSha256(o.url, transport, o.headerTimeoutMs);
+    const firefox = o.browsers.includes('firefox') ? '; firefox: acceptInsecureCerts (any certificate accepted for this run)' : '';
+    return { trust: { spkiSha256: [spki] }, describe: `chromium: accepts the target's key sha256/${spki} for this run${firefox}` };
+  } catch (error) {
+    // The browser cases then fail on the certificate themselves; the reason goes in the options.
+    return { trust: {}, describe: `no browser trust: ${(error as Error).message}` };
+  }
 }
 
 export function loadBaseline(file: string): BaselineEntry[] {
