@@ -7,6 +7,10 @@
 //   4. treats a CRLF split across chunks as two lines: an LF that starts a chunk right after a CR
 //      that ended the previous one is doubled (an extra blank line);
 //   5. keeps an empty id: `id` lines with an empty value are dropped.
+// With SSEC_FAULTY=no-colon in its environment it plants one other bug instead, and only that one
+// (the `eventsource` package before 3.x): a field line without a colon (`id`, `data`, `event`) is
+// ignored, while the same field with a colon works. A bare `retry` is left alone: ignoring it is
+// what the spec asks anyway (an empty value is not digits).
 // `--exec "node --import tsx conformance/client/adapters/faulty.ts"`.
 import { fetch as undiciFetch } from 'undici';
 import type { FetchLike } from '../../../reference/client.ts';
@@ -20,6 +24,45 @@ function dropEmptyIds(text: string): string {
   // Remove whole lines "id" / "id:" / "id: " including their terminator.
   return text.replace(/(^|\r\n|\r|\n)id:? ?(\r\n|\r|\n)/g, '$1');
 }
+
+function dropNoColonFields(text: string): string {
+  // Whole lines "id" / "data" / "event" with their terminator; "id:" and friends stay.
+  return text.replace(/(?<=^|[\r\n])(?:id|data|event)(?:\r\n|\r|\n)/g, '');
+}
+
+/** The no-colon bug alone: everything else (headers, statuses, chunking) passes through untouched. */
+const noColonFetch: FetchLike = async (input, init) => {
+  const response = await (undiciFetch as unknown as FetchLike)(input, init);
+  if (!response.body) return response;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const encoder = new TextEncoder();
+  const source = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await source.read();
+      } catch (error) {
+        controller.error(error);
+        return;
+      }
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      // Scenarios send the bare lines inside one chunk, as for faults 1 and 5.
+      const text = decoder.decode(next.value, { stream: true });
+      const rewritten = dropNoColonFields(text);
+      controller.enqueue(rewritten === text ? next.value : encoder.encode(rewritten));
+    },
+    cancel(reason) {
+      return source.cancel(reason);
+    },
+  });
+  const faulty = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(faulty, 'url', { value: response.url });
+  return faulty;
+};
 
 const faultyFetch: FetchLike = async (input, init) => {
   const headers = { ...init.headers };
@@ -65,4 +108,5 @@ const faultyFetch: FetchLike = async (input, init) => {
   return faulty;
 };
 
-runAdapter('faulty client (deliberate bugs)', () => faultyFetch);
+if (process.env['SSEC_FAULTY'] === 'no-colon') runAdapter('faulty client (no-colon field lines ignored)', () => noColonFetch);
+else runAdapter('faulty client (deliberate bugs)', () => faultyFetch);

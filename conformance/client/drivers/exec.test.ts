@@ -108,8 +108,9 @@ describe('exec driver: the deliberately faulty adapter fails exactly the scenari
     'client.status.401-on-reconnect-stops',
     // CRLF split across chunks read as two line ends
     'client.parse.crlf-split-across-chunks',
-    // keeps the id when an empty id should reset it
+    // keeps the id when an empty id should reset it (every spelling: "id:", "id", "id: ")
     'client.last-event-id.cleared-after-empty-id',
+    'client.last-event-id.cleared-after-bare-id',
     // generated streams (seed 42 produces an empty-id reset the faulty client ignores)
     'client.parse.generated-streams',
   ].sort();
@@ -125,10 +126,33 @@ describe('exec driver: the deliberately faulty adapter fails exactly the scenari
     expect(generated.evidence.find((e) => e.kind === 'counterexample')?.text).toMatch(/^body: /); // shrunk counterexample reported
   }, 90_000);
 
+  it('faulty adapter with only the no-colon bug (SSEC_FAULTY=no-colon): each bare field form is caught over the wire, the colon forms are not blamed', async () => {
+    // Every scenario with a bare field line, plus the "id:" scenario as the control this bug must pass.
+    const bare = /(?:^|[\r\n])(?:id|data|event|retry)(?:\r\n|\r|\n)/;
+    const subset = selected.filter((s) => s.id === 'client.last-event-id.cleared-after-empty-id' || s.server.responses.some((r) => (r.chunks ?? []).some((c) => typeof c.text === 'string' && bare.test(c.text))));
+    expect(subset.map((s) => s.id).sort()).toEqual([
+      'client.last-event-id.cleared-after-bare-id', 'client.last-event-id.cleared-after-empty-id', 'client.parse.empty-event-field-resets-type',
+      'client.parse.field-parsing', 'client.reconnect.empty-retry-ignored',
+    ]);
+    const driver = execDriver({ command: `SSEC_FAULTY=no-colon ${(await bundledAdapterCommand('faulty', dir)).command}`, parallel: 5 });
+    const results = await runClientScenarios({ driver, scenarios: subset, server });
+    const verdicts = Object.fromEntries(results.map((r) => [r.id, r.verdict]));
+    expect(verdicts, results.map((r) => `${r.id}: ${r.verdict} ${r.reason ?? ''}`).join('\n')).toEqual({
+      'client.last-event-id.cleared-after-bare-id': 'FAIL', // bare "id": the old id is sent again
+      'client.parse.field-parsing': 'FAIL', // bare "data": no empty line appended
+      'client.parse.empty-event-field-resets-type': 'FAIL', // bare "event": the type stays "foo"
+      'client.last-event-id.cleared-after-empty-id': 'PASS', // "id:" is handled: the bug is the spelling
+      'client.reconnect.empty-retry-ignored': 'PASS', // a bare "retry" is ignored, as the spec asks
+    });
+    const bareId = results.find((r) => r.id === 'client.last-event-id.cleared-after-bare-id')!;
+    expect(bareId.checks.filter((c) => c.verdict === 'FAIL').map((c) => c.name).sort()).toEqual(['events', 'no-header-after-bare-id']);
+    expect(driver.identity?.().name).toBe('faulty client (no-colon field lines ignored)');
+  }, 60_000);
+
   it('reference adapter over exec: the same scenarios that catch the faulty one all PASS', async () => {
     // Through tsx, exactly as the README shows it.
     const driver = execDriver({ command: 'node --import tsx conformance/client/adapters/reference.ts', parallel: 4 });
-    const subset = selected.filter((s) => s.client?.headers || s.client?.closeOn || ['client.status.401-on-reconnect-stops', 'client.last-event-id.cleared-after-empty-id', 'client.parse.crlf-split-across-chunks', 'client.reconnect.respects-retry-lower-bound'].includes(s.id));
+    const subset = selected.filter((s) => s.client?.headers || s.client?.closeOn || ['client.status.401-on-reconnect-stops', 'client.last-event-id.cleared-after-empty-id', 'client.last-event-id.cleared-after-bare-id', 'client.parse.crlf-split-across-chunks', 'client.reconnect.respects-retry-lower-bound'].includes(s.id));
     const results = await runClientScenarios({ driver, scenarios: subset, server });
     expect(results.filter((r) => r.verdict !== 'PASS').map((r) => `${r.id}: ${r.verdict} ${r.reason}`)).toEqual([]);
     expect(driver.identity?.().name).toBe('sse-conformance reference client');
