@@ -1,7 +1,8 @@
 /**
  * A throw-away CA and a server certificate it signed, made in-process (node:crypto has no X.509
  * writer, so the DER is built here): what HTTPS tests need without an openssl binary. ECDSA P-256,
- * valid from an hour ago for 30 days; the server certificate names `localhost` and `127.0.0.1`.
+ * valid from an hour ago for 30 days; the server certificate names `localhost` and `127.0.0.1`
+ * unless told other names.
  * For tests only: nothing here is fit for real use.
  */
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
@@ -77,8 +78,10 @@ export interface ThrowawayPki {
   readonly keyPem: string;
 }
 
-/** Writes a fresh CA and a server certificate for localhost/127.0.0.1 into a new temp folder. */
-export function makeThrowawayPki(): ThrowawayPki {
+/** Writes a fresh CA and a server certificate (default for localhost and 127.0.0.1) into a new temp folder. */
+export function makeThrowawayPki(names: { dns?: readonly string[]; ipv4?: readonly string[] } = {}): ThrowawayPki {
+  const dns = names.dns ?? ['localhost'];
+  const ipv4 = names.ipv4 ?? ['127.0.0.1'];
   const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const caName = 'sse-conformance throw-away test CA';
@@ -86,11 +89,11 @@ export function makeThrowawayPki(): ThrowawayPki {
     extension('2.5.29.19', true, seq(tlv(0x01, Buffer.from([0xff])))), // basicConstraints cA
     extension('2.5.29.15', true, tlv(0x03, Buffer.from([1, 0x06]))), // keyUsage keyCertSign, cRLSign
   ]);
-  const certPem = certificate('localhost', leaf.publicKey, caName, ca.privateKey, [
+  const certPem = certificate(dns[0] ?? ipv4[0] ?? 'server', leaf.publicKey, caName, ca.privateKey, [
     extension('2.5.29.19', true, seq()), // not a CA
     extension('2.5.29.15', true, tlv(0x03, Buffer.from([7, 0x80]))), // keyUsage digitalSignature
     extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'))), // serverAuth
-    extension('2.5.29.17', false, seq(tlv(0x82, Buffer.from('localhost')), tlv(0x87, Buffer.from([127, 0, 0, 1])))),
+    extension('2.5.29.17', false, seq(...dns.map((d) => tlv(0x82, Buffer.from(d, 'ascii'))), ...ipv4.map((ip) => tlv(0x87, Buffer.from(ip.split('.').map(Number)))))),
   ]);
   const keyPem = leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const dir = mkdtempSync(join(tmpdir(), 'ssec-pki-'));
