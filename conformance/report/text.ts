@@ -4,6 +4,9 @@ import { failsRun, VERDICTS, type RunResult } from '../model.ts';
 export function renderText(result: RunResult, options: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`sse-conformance ${result.harness.version} · ${result.mode} check of ${result.target.url ?? result.target.name} · seed ${result.seed}${result.strict ? ' · strict' : ''}`);
+  // Options that weaken what the result proves (check --insecure) are said at the top.
+  const warnings = result.options['warnings'];
+  if (Array.isArray(warnings)) for (const w of warnings) out.push(`WARNING: ${String(w)}`);
   out.push('');
   const width = Math.max(...result.cases.map((c) => c.id.length), 10);
   for (const c of result.cases) {

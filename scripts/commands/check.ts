@@ -338,6 +338,7 @@ export const command: Command = {
     }
     const baseline = o.baselineFile ? loadBaseline(o.baselineFile) : [];
     process.stderr.write(`sse-conformance check ${o.url} (seed ${o.seed})\n`);
+    if (o.insecure) process.stderr.write('sse-conformance: WARNING: --insecure: TLS certificates of the target are not verified\n');
     const progress = ProgressLine.for(process.stderr, { quiet: o.quiet });
     const result = await runCheck(o, baseline, { onProgress: (p) => progress?.update(p) }).finally(() => progress?.end());
     const written = writeReports(result, o.reporters);
