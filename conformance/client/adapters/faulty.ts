@@ -8,8 +8,9 @@
 //      that ended the previous one is doubled (an extra blank line);
 //   5. keeps an empty id: `id` lines with an empty value are dropped.
 // With SSEC_FAULTY=no-colon in its environment it plants one other bug instead, and only that one
-// (the `eventsource` package before 3.x): a field line without a colon (`id`, `data`, `event`) is
-// ignored, while the same field with a colon works. A bare `retry` is left alone: ignoring it is
+// (the `eventsource` package before 3.x, whose line parser only handles a field when the line has a
+// colon: EventSource/eventsource lib/eventsource.js, parseEventStreamLine, `else if (fieldLength > 0)`):
+// a field line without a colon (`id`, `data`, `event`) is ignored, while the same field with a colon works. A bare `retry` is left alone: ignoring it is
 // what the spec asks anyway (an empty value is not digits).
 // `--exec "node --import tsx conformance/client/adapters/faulty.ts"`.
 import { fetch as undiciFetch } from 'undici';

@@ -97,6 +97,7 @@ describe('exec driver: the deliberately faulty adapter fails exactly the scenari
     'client.reconnect.invalid-retry-ignored',
     'client.reconnect.empty-retry-ignored',
     'client.reconnect.retry-applies-without-dispatch',
+    'client.parse.no-space-after-colon', // retry:400 too (and its Last-Event-ID: 7, below)
     // ignores Last-Event-ID
     'client.last-event-id.sent-on-reconnect',
     'client.last-event-id.persists-across-reconnect',
