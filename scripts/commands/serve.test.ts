@@ -27,6 +27,9 @@ describe('sse-conformance serve', () => {
     [['--fault', 'nope'], /unknown fault "nope"/],
     [['--cors-credentials'], /needs at least one --cors-origin/],
     [['--bogus'], /unknown option --bogus/],
+    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', 'package.json'], /--tls-cert: cannot read \/nonexistent\/cert.pem: ENOENT/],
+    [['--tls-cert', 'package.json'], /--tls-cert and --tls-key go together/],
+    [['--port', '0', '--tls-cert', 'package.json', '--tls-key', 'package.json'], /--tls-cert\/--tls-key: .*no start line/],
   ])('exits 64 for %j with a clear message', async (args, message) => {
     const errors: string[] = [];
     const write = process.stderr.write;
