@@ -259,3 +259,51 @@ console.log(JSON.stringify({
     for (const input of ['url', 'args', 'baseline', 'junit', 'reporters', 'version']) expect(action).toContain(`INPUT_${input.toUpperCase()}: \${{ inputs.${input} }}`);
   }, 100_000);
 });
+
+// The same artifact under the other supported majors: the `node` package on npm brings each
+// runtime as an ordinary registry package (its binary comes from a platform package, no other
+// download). A smaller set: the CLI, a server check, a client run and the harness API.
+describe.each(['22', '24'])('the packed package under Node %s', (major) => {
+  let env: NodeJS.ProcessEnv;
+  let nodeServer: Started | undefined;
+
+  beforeAll(async () => {
+    const dir = join(work, `node${major}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
+    const installed = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node@${major}`], { cwd: dir, timeoutMs: 240_000 });
+    if (installed.code !== 0) throw new Error(`npm install node@${major} failed:\n${installed.stderr.slice(-3000)}`);
+    const { userEnv } = await import('./package-under-test.ts');
+    const base = userEnv();
+    env = { ...base, PATH: `${join(dir, 'node_modules/node/bin')}:${base['PATH'] ?? ''}` };
+  }, 300_000);
+
+  afterAll(async () => {
+    await nodeServer?.stop();
+  });
+
+  it('runs the CLI, serve, check, client and the harness API', async () => {
+    const version = await run('node', ['-p', 'process.version'], { cwd: project, timeoutMs: 10_000, env });
+    expect(version.stdout.trim()).toMatch(new RegExp(`^v${major}\\.`));
+    nodeServer = await start('npx', ['--no-install', 'sse-conformance', 'serve', '--port', '0', '--heartbeat', '1000', '--quiet'], { cwd: project, timeoutMs: 20_000, env });
+    const url = `${nodeServer.firstLine}/channels/runtime`;
+    const [check, client, embedded] = await Promise.all([
+      run('npx', ['--no-install', 'sse-conformance', 'check', url, '--observe', '1000', '--reporter', 'json'], { cwd: project, timeoutMs: 90_000, env }),
+      run('npx', ['--no-install', 'sse-conformance', 'client', '--reference', '--area', 'parse,reconnect', '--no-property', '--reporter', 'json'], { cwd: project, timeoutMs: 90_000, env }),
+      run('node', ['--input-type=module', '-e', `
+        import { checkServer, runVectors } from 'sse-conformance/harness';
+        const r = await checkServer(${JSON.stringify(url)}, { observe: 800, area: 'response' });
+        const v = await runVectors('node node_modules/sse-conformance/fixtures/vectors/adapters/reference-adapter.mjs', { filter: 'utf8.*' });
+        console.log(JSON.stringify([process.version, r.summary.ok, v.summary.ok, v.summary.run]));`], { cwd: project, timeoutMs: 90_000, env }),
+    ]);
+    const c = json(check);
+    expect([check.code, c.summary.ok], check.stderr.slice(-2000)).toEqual([0, true]);
+    const k = json(client);
+    expect([client.code, k.summary.ok, k.summary.counts.ERROR], client.stderr.slice(-2000)).toEqual([0, true, 0]);
+    expect(k.summary.run).toBeGreaterThan(10);
+    expect(embedded.code, embedded.stderr.slice(-2000)).toBe(0);
+    const [v, serverOk, vectorsOk, vectorsRun] = JSON.parse(embedded.stdout.trim().split('\n').at(-1)!) as [string, boolean, boolean, number];
+    expect([v.startsWith(`v${major}.`), serverOk, vectorsOk]).toEqual([true, true, true]);
+    expect(vectorsRun).toBeGreaterThan(3);
+  }, 100_000);
+});
