@@ -25,6 +25,11 @@ describe('client command', () => {
     expect(parseClientArgs(['--browser', 'chromium,firefox', '--exec', 'node a.mjs', '--name', 'A']).targets).toEqual([
       { kind: 'browser', browser: 'chromium' }, { kind: 'browser', browser: 'firefox' }, { kind: 'exec', command: 'node a.mjs', name: 'A' },
     ]);
+    expect(() => parseClientArgs(['--adapter', 'nope'])).toThrow(/unknown adapter "nope" \(shipped: reference, undici, eventsource/);
+    // A shipped adapter is an exec target on the package's own file (the artifact test runs them installed).
+    expect(parseClientArgs(['--adapter', 'undici', '--name', 'U']).targets).toEqual([
+      { kind: 'exec', command: expect.stringMatching(/^node '\/.*\/conformance\/client\/adapters\/undici\.mjs'$/), name: 'U' },
+    ]);
     expect(pathFor('reports/client.json', 'chromium')).toBe('reports/client-chromium.json');
     expect(pathFor('out', 'firefox')).toBe('out-firefox');
   });

@@ -7,6 +7,7 @@ import type { ClientDriver } from '../../conformance/client/driver.ts';
 import { UsageError, version, type Command } from '../cli.ts';
 import { parseReporterSpec, positiveInt } from './run-options.ts';
 import { listCases, loadBaseline, writeReports } from './check.ts';
+import { builtinAdapterCommand } from '../../conformance/client/adapters/builtin.ts';
 
 export const usage = `Usage: sse-conformance client <target>... [options]
 
@@ -19,7 +20,10 @@ Targets (one or more; each gets its own result):
   --exec "<cmd>"                  any client through an adapter command: the scenario URL is appended,
                                   the adapter prints one JSON line per observation (README: "Client
                                   conformance"); repeatable
-  --name <name>                   report name for the preceding --exec (default: its hello name)
+  --adapter <name>                an adapter shipped in the package, by name: reference (our EventSource in
+                                  its own process), undici (undici's EventSource), eventsource (the npm
+                                  package \`eventsource\` as installed in your project); same as --exec
+  --name <name>                   report name for the preceding --exec/--adapter (default: its hello name)
   --browser <names>               real browsers via puppeteer-core: chromium, firefox (comma-separated)
 Selection:
   --case <glob>                   scenario ID pattern, * = any run of characters (repeatable, comma-separated)
@@ -100,6 +104,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
         o.targets.push({ kind: 'exec', command });
         break;
       }
+      case '--adapter': o.targets.push({ kind: 'exec', command: builtinAdapterCommand(value()) }); break;
       case '--name': {
         const last = o.targets.at(-1);
         if (last?.kind !== 'exec') throw new UsageError('--name must follow an --exec target');
