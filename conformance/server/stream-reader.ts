@@ -208,15 +208,16 @@ function readOnce(
     }
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? '';
+      const via = outgoing?.via && !error.message.includes('via proxy') ? ` (via proxy ${outgoing.via})` : '';
       if (status) return finish('reset', `connection ended abnormally after headers: ${code} ${error.message}`.trim());
       if (code === 'HPE_HEADER_OVERFLOW') return finish('header-overflow', 'response headers exceed 16 KiB (never-ending headers?)');
       const tlsReason = certificateReason(error);
       if (tlsReason) return finish('unreachable', tlsReason);
       if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_PROXY_CONNECT'].includes(code)) {
-        return finish('unreachable', `${code}: ${error.message}${outgoing?.via && !error.message.includes('via proxy') ? ` (via proxy ${outgoing.via})` : ''}`);
+        return finish('unreachable', `${code}: ${error.message}${via}`);
       }
-      if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return finish('reset', `connection reset before response headers (${code})`);
-      return finish('reset', `request failed: ${code} ${error.message}`.trim());
+      if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return finish('reset', `connection reset before response headers (${code})${via}`);
+      return finish('reset', `request failed: ${code} ${error.message}`.trim() + via);
     });
     req.on('response', (response) => {
       res = response;

@@ -113,6 +113,20 @@ describe('requests over the transport (real servers and proxy on 127.0.0.1)', ()
       const r = await read(server.url, createTransport({ ca: elsewhere.caPem }));
       expect(r.end).toBe('unreachable');
       expect(r.endDetail).toMatch(/^certificate does not name the host: ERR_TLS_CERT_ALTNAME_INVALID/);
+      // Through a CONNECT tunnel the name checked is still the target's.
+      const tunnelled = await read(server.url, createTransport({ ca: elsewhere.caPem, env: { HTTPS_PROXY: proxy.url } }));
+      expect(tunnelled.endDetail).toMatch(/^certificate does not name the host: ERR_TLS_CERT_ALTNAME_INVALID.*127\.0\.0\.1/);
+      await expect(targetSpkiSha256(server.url, createTransport({ ca: elsewhere.caPem, env: { HTTPS_PROXY: proxy.url } }), 3000)).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      // ...and a certificate naming only localhost is wrong for 127.0.0.1 there too.
+      const localOnly = makeThrowawayPki({ dns: ['localhost'], ipv4: [] });
+      const local = await createReferenceServer({ tls: { cert: localOnly.certPem, key: localOnly.keyPem }, heartbeatMs: 0 });
+      try {
+        const viaProxy = await read(local.url, createTransport({ ca: localOnly.caPem, env: { HTTPS_PROXY: proxy.url } }));
+        expect(viaProxy.endDetail).toMatch(/^certificate does not name the host: ERR_TLS_CERT_ALTNAME_INVALID/);
+      } finally {
+        await local.close();
+        rmSync(localOnly.dir, { recursive: true, force: true });
+      }
     } finally {
       await server.close();
       rmSync(elsewhere.dir, { recursive: true, force: true });

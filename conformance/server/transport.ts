@@ -263,7 +263,8 @@ export function requestTarget(target: URL, options: TargetRequestOptions, transp
     createConnection: (_o: http.ClientRequestArgs, oncreate: (err: Error | null, socket: Duplex) => void) => {
       connecting = openTunnel(proxy, authority, (error, socket) => {
         if (error || !socket) return oncreate(error ?? new Error('no tunnel'), undefined as never);
-        oncreate(null, tls.connect({ socket, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'], ...transport.tls }));
+        // `host` is what the certificate must name (with only a socket, Node would check "localhost").
+        oncreate(null, tls.connect({ socket, host: hostname, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'], ...transport.tls }));
       });
       return undefined;
     },
@@ -305,7 +306,7 @@ export function targetSpkiSha256(targetUrl: string, transport: Transport, timeou
     if (choice.kind === 'direct') return handshake({ host: hostname, port: defaultPort(target) });
     tunnel = openTunnel(choice.proxy, `${target.hostname}:${defaultPort(target)}`, (error, raw) => {
       if (error || !raw) return end(error ?? new Error('no tunnel'));
-      handshake({ socket: raw });
+      handshake({ socket: raw, host: hostname });
     });
   });
 }
