@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Client adapter for the `eventsource` npm package (v4): `--exec "node conformance/client/adapters/eventsource.mjs"`.
+// Client adapter for the `eventsource` npm package (v4 and v5; tested with v5 from the installed package): `--adapter eventsource`,
+// or `--exec "node conformance/client/adapters/eventsource.mjs"`.
 // Request headers go through its `fetch` option. Protocol: conformance/client/drivers/exec.ts.
 import { createRequire } from 'node:module';
 import { EventSource } from 'eventsource';
