@@ -10,6 +10,7 @@ import type { CaseResult, RunResult } from '../model.ts';
 import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
 import type { RelayedRequest } from './browser-relay.ts';
 import { offeredTo } from './browser-wire.ts';
+import { owedToBrowser } from './browser.ts';
 
 const BURST = Array.from({ length: 6 }, (_, i) => `id: ${i + 1}\ndata: history ${i + 1}\n\n`);
 
@@ -18,7 +19,8 @@ const BURST = Array.from({ length: 6 }, (_, i) => `id: ${i + 1}\ndata: history $
  * client's Last-Event-ID (a replaying channel/history server); `/burst-forgetful` sends the whole
  * history on every connection. `/gzip`: the same six events, but
  * gzip-compressed when the request accepts gzip, through a compressor that is never flushed (a
- * framework's compression middleware): such a client gets no byte of the body.
+ * framework's compression middleware): such a client gets no byte of the body; `/gzip-flushed`
+ * flushes the compressor after writing, as compression done right for event streams does.
  */
 function startTarget(): Promise<{ url: string; requests: { path: string; lastEventId: string | undefined; acceptEncoding: string | undefined }[]; close(): Promise<void> }> {
   const requests: { path: string; lastEventId: string | undefined; acceptEncoding: string | undefined }[] = [];
@@ -35,13 +37,14 @@ function startTarget(): Promise<{ url: string; requests: { path: string; lastEve
       // The forgetful variant ignores Last-Event-ID: every connection gets the whole history again.
       const from = lastEventId === undefined || path === '/burst-forgetful' ? 0 : Number(lastEventId);
       res.write(`retry: 300\n\n${BURST.slice(from).join('')}`);
-    } else if (path === '/gzip') {
+    } else if (path === '/gzip' || path === '/gzip-flushed') {
       if (/\bgzip\b/.test(acceptEncoding ?? '')) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-encoding': 'gzip', vary: 'accept-encoding' });
         res.flushHeaders();
         const gzip = zlib.createGzip();
         gzip.pipe(res);
-        gzip.write(BURST.join('')); // no flush(): the compressor keeps the small body to itself
+        gzip.write(BURST.join('')); // without flush() the compressor keeps the small body to itself
+        if (path === '/gzip-flushed') gzip.flush();
         res.on('close', () => gzip.destroy());
       } else {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', vary: 'accept-encoding' });
@@ -97,6 +100,22 @@ describe('offeredTo: what the relay forwarded, decoded as the browser decodes it
   });
 });
 
+describe('owedToBrowser: which of the harness\'s events the browser had a chance to get', () => {
+  const ev = (data: string, lastEventId: string, at: number, type = 'message') => ({ type, data, lastEventId, at });
+  // The harness connected at 1000; the browser's stream opened at 1200; the window ended at 3000.
+  const when = { readStart: 1000, browserOpen: 1200, windowEnd: 3000, types: new Set(['message']) };
+
+  it('history sent to every connection is owed even when the harness got it before the browser connected', () => {
+    const history = [ev('h1', '1', 5), ev('h2', '2', 5)];
+    expect(owedToBrowser(history, { ...when, primary: history }).map((e) => e.data)).toEqual(['h1', 'h2']);
+  });
+
+  it('a live event is owed only while the browser\'s stream was open, with 500 ms to spare; id-less repeats are not history', () => {
+    const live = [ev('before', '7', 100), ev('during', '8', 900), ev('too late', '9', 1700), ev('tick', '', 50), ev('other type', '10', 900, 'x')];
+    expect(owedToBrowser(live, { ...when, primary: [ev('tick', '', 40)] }).map((e) => e.data)).toEqual(['during']);
+  });
+});
+
 describe('browser cases judge what the browser got (real Chromium)', () => {
   let target: Awaited<ReturnType<typeof startTarget>>;
   beforeAll(async () => {
@@ -139,5 +158,12 @@ describe('browser cases judge what the browser got (real Chromium)', () => {
     expect(c!.checks.some((k) => k.name === 'same-events')).toBe(false);
     expect(c!.verdict).toBe('NON_STRICT');
     expect(r.summary.ok).toBe(true); // a SHOULD-level finding: only --strict fails the run on it
+  }, 60_000);
+
+  it('the same stream compressed and flushed per write PASSes: compression itself is no finding', async () => {
+    const { c } = await run('/gzip-flushed', 'server.browser.chromium.dispatch-matches-wire');
+    expect(c?.verdict, explain(c)).toBe('PASS');
+    expect(c!.checks.find((k) => k.name === 'same-events')?.actual).toMatch(/^6 events with ids seen by both are identical/);
+    expect(c!.checks.some((k) => k.name === 'browser-received')).toBe(false);
   }, 60_000);
 });
