@@ -1,4 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventSource, MAX_RECONNECTION_TIME, mimeEssence, type FetchLike } from './client.ts';
@@ -394,5 +396,244 @@ describe('EventSource over real HTTP (undici fetch)', () => {
     expect(requests[0]!.headers['accept']).toBe('text/event-stream');
     expect(requests[0]!.headers['cache-control']).toBe('no-cache');
     expect(es.url).toBe(`${base}/start`);
+  });
+});
+
+describe('EventSource WebIDL shape (issue 11)', () => {
+  it('puts the constants read-only and non-configurable on the constructor and the prototype, not on instances', () => {
+    const { fetch } = fakeFetch([{ hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSED', 2]] as const) {
+      for (const target of [EventSource, EventSource.prototype]) {
+        expect(Object.getOwnPropertyDescriptor(target, name)).toEqual({ value, writable: false, enumerable: true, configurable: false });
+      }
+      expect(Object.hasOwn(es, name)).toBe(false);
+      expect(es[name]).toBe(value);
+      // Strict-mode assignment to an inherited read-only property throws and changes nothing.
+      expect(() => {
+        (es as unknown as Record<string, number>)[name] = 9;
+      }).toThrow(TypeError);
+      expect(es[name]).toBe(value);
+    }
+    expect(Object.getOwnPropertyNames(es)).toEqual([]);
+    es.close();
+  });
+
+  it('has enumerable accessors and an enumerable close() on the prototype, and the class string EventSource', () => {
+    const proto = EventSource.prototype;
+    for (const name of ['url', 'withCredentials', 'readyState']) {
+      const d = Object.getOwnPropertyDescriptor(proto, name)!;
+      expect({ enumerable: d.enumerable, configurable: d.configurable, get: typeof d.get, set: d.set }).toEqual({ enumerable: true, configurable: true, get: 'function', set: undefined });
+    }
+    for (const name of ['onopen', 'onmessage', 'onerror']) {
+      const d = Object.getOwnPropertyDescriptor(proto, name)!;
+      expect({ enumerable: d.enumerable, configurable: d.configurable, get: typeof d.get, set: typeof d.set }).toEqual({ enumerable: true, configurable: true, get: 'function', set: 'function' });
+    }
+    const close = Object.getOwnPropertyDescriptor(proto, 'close')!;
+    expect({ enumerable: close.enumerable, writable: close.writable, configurable: close.configurable }).toEqual({ enumerable: true, writable: true, configurable: true });
+    const enumerable: string[] = [];
+    for (const key in proto) enumerable.push(key);
+    expect(enumerable).toEqual(expect.arrayContaining(['CONNECTING', 'OPEN', 'CLOSED', 'url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']));
+    const { fetch } = fakeFetch([{ hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    expect(Object.prototype.toString.call(es)).toBe('[object EventSource]');
+    es.close();
+  });
+
+  it('throws a TypeError when the url argument is missing, a SyntaxError DOMException for an explicit undefined', () => {
+    const missing = (() => {
+      try {
+        Reflect.construct(EventSource, []);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(missing).toBeInstanceOf(TypeError);
+    expect(missing).not.toBeInstanceOf(DOMException);
+    // WebIDL converts an explicit undefined to the string "undefined", which is no absolute URL.
+    expect(() => new EventSource(undefined as unknown as string)).toThrow(expect.objectContaining({ name: 'SyntaxError' }));
+    // USVString conversion of a Symbol is a TypeError.
+    expect(() => new EventSource(Symbol('u') as unknown as string)).toThrow(TypeError);
+  });
+
+  it('accepts a null init dictionary (WebIDL: null is an empty dictionary)', () => {
+    const es = new EventSource('http://127.0.0.1:1/s', null);
+    expect(es.withCredentials).toBe(false);
+    es.close();
+  });
+});
+
+describe('EventSource tasks: a microtask checkpoint after every task (issue 11, TASK-SOURCE)', () => {
+  it('resumes code awaiting the open event before the next task: readyState OPEN, and a listener armed then sees the error', async () => {
+    const { fetch } = fakeFetch([{ chunks: ['data: a\n\n'] }]); // the body has already ended
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 60_000 });
+    const log: string[] = [];
+    await once(es, 'open');
+    log.push(`after open: ${es.readyState}`);
+    es.addEventListener('message', () => log.push('message'));
+    const error = once(es, 'error').then(() => log.push(`error: ${es.readyState}`));
+    await error;
+    expect(log).toEqual(['after open: 1', 'message', 'error: 0']);
+    es.close();
+  });
+
+  it('an onmessage that awaits a settled promise and then closes receives no further event of the same chunk', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ chunks: ['data: 1\n\ndata: 2\n\ndata: 3\n\n'] }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 0 });
+    const seen: string[] = [];
+    es.onmessage = async (e) => {
+      seen.push((e as MessageEvent).data as string);
+      await Promise.resolve();
+      es.close();
+    };
+    es.onerror = () => seen.push('error');
+    await advance();
+    expect(seen).toEqual(['1']);
+    expect(es.readyState).toBe(2);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('runs the microtasks a handler queues before the next event is dispatched', async () => {
+    useFakeTimers();
+    const { fetch } = fakeFetch([{ chunks: ['data: 1\n\ndata: 2\n\n'], hang: true }]);
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch });
+    const seen: string[] = [];
+    es.onopen = () => {
+      queueMicrotask(() => seen.push('microtask after open'));
+      seen.push('open');
+    };
+    es.onmessage = (e) => {
+      const data = (e as MessageEvent).data as string;
+      void Promise.resolve().then(() => Promise.resolve()).then(() => seen.push(`chained microtasks after ${data}`));
+      seen.push(`message ${data}`);
+    };
+    await advance();
+    expect(seen).toEqual(['open', 'microtask after open', 'message 1', 'chained microtasks after 1', 'message 2', 'chained microtasks after 2']);
+    es.close();
+  });
+});
+
+describe('EventSource and credentials in the URL (issue 11, REQ-POTENTIAL-CORS)', () => {
+  it('keeps the userinfo in url, fetches without it and answers a 401 with Basic credentials from the URL', async () => {
+    const requests: Array<{ path: string; authorization: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      requests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+      if (req.headers.authorization === undefined) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="sse"' }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: in\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // "us%65r" and "p%40ss" are percent-encoded "user" and "p@ss".
+    const es = new EventSource(`http://us%65r:p%40ss@127.0.0.1:${port}/s?q`);
+    const seen = record(es);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out; saw ${seen.join(', ')}; requests ${JSON.stringify(requests)}`)), 5000);
+        es.addEventListener('message', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } finally {
+      es.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(es.url).toBe(`http://us%65r:p%40ss@127.0.0.1:${port}/s?q`);
+    expect(requests).toEqual([
+      { path: '/s?q', authorization: undefined },
+      { path: '/s?q', authorization: `Basic ${Buffer.from('user:p@ss').toString('base64')}` },
+    ]);
+    expect(seen).toEqual(['open:1', 'message:in:']);
+  });
+
+  it('gives the fetch the URL without userinfo and lets an Authorization header from init win', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ status: 401 }, { hang: true }]);
+    const es = new EventSource('http://a:b@127.0.0.1:9/s', { fetch, headers: { authorization: 'Bearer t' } });
+    const seen = record(es);
+    await advance();
+    expect(calls.map((c) => c.url)).toEqual(['http://127.0.0.1:9/s']);
+    expect(calls[0]!.headers['authorization']).toBe('Bearer t');
+    expect(calls[0]!.headers['Authorization']).toBeUndefined();
+    expect(seen).toEqual(['error:2']); // the retried 401 fails the connection
+  });
+
+  it('a second 401 fails the connection (one authentication fetch only)', async () => {
+    useFakeTimers();
+    const { fetch, calls } = fakeFetch([{ status: 401 }, { status: 401 }, { hang: true }]);
+    const es = new EventSource('http://a:b@127.0.0.1:9/s', { fetch });
+    const seen = record(es);
+    await advance(10_000);
+    expect(calls.map((c) => c.headers['Authorization'])).toEqual([undefined, `Basic ${Buffer.from('a:b').toString('base64')}`]);
+    expect(seen).toEqual(['error:2']);
+  });
+});
+
+describe('EventSource with a custom fetch that returns bad input (issue 11)', () => {
+  const base = { status: 200, url: 'http://127.0.0.1:9/s', headers: new Headers({ 'content-type': 'text/event-stream' }) };
+  const bad: Array<[string, () => unknown]> = [
+    ['a string body', () => ({ ...base, body: 'data: x\n\n' })],
+    ['a Node stream body', () => ({ ...base, body: Readable.from([Buffer.from('data: x\n\n')]) })],
+    ['undefined instead of a response', () => undefined],
+    ['a response without headers', () => ({ status: 200, body: null })],
+  ];
+  for (const [name, make] of bad) {
+    it(`${name}: an error event and a reconnection (network error), no exception, no open`, async () => {
+      useFakeTimers();
+      const calls: number[] = [];
+      const fetch = (async () => {
+        calls.push(calls.length);
+        return make();
+      }) as unknown as FetchLike;
+      const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 100 });
+      const seen = record(es);
+      await advance();
+      expect(seen).toEqual(['error:0']);
+      expect(calls).toHaveLength(1);
+      await advance(100);
+      expect(calls).toHaveLength(2);
+      es.close();
+    });
+  }
+
+  it('a body stream that yields strings errors the connection after open: error, then a reconnection', async () => {
+    useFakeTimers();
+    const calls: number[] = [];
+    const fetch = (async () => {
+      calls.push(calls.length);
+      const body = new ReadableStream<unknown>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: bytes\n\n'));
+          controller.enqueue('data: text\n\n');
+        },
+      });
+      return { ...base, body };
+    }) as unknown as FetchLike;
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 100 });
+    const seen = record(es);
+    await advance();
+    expect(seen).toEqual(['open:1', 'message:bytes:', 'error:0']);
+    await advance(100);
+    expect(calls).toHaveLength(2);
+    es.close();
+  });
+
+  it('a fetch that throws synchronously is a network error too', async () => {
+    useFakeTimers();
+    const fetch = (() => {
+      throw new Error('boom');
+    }) as unknown as FetchLike;
+    const es = new EventSource('http://127.0.0.1:9/s', { fetch, defaultReconnectionTime: 100 });
+    const seen = record(es);
+    await advance();
+    expect(seen).toEqual(['error:0']);
+    es.close();
   });
 });

@@ -8,10 +8,14 @@
  *
  * Every observable step is a queued task (TASK-SOURCE), run in order from one queue, so `open`,
  * `message` and `error` keep their order and a `close()` from any handler suppresses everything
- * still queued (DISPATCH-AFTER-CLOSE-SUPPRESSED, RECONNECT-ABORT-IF-CLOSED).
+ * still queued (DISPATCH-AFTER-CLOSE-SUPPRESSED, RECONNECT-ABORT-IF-CLOSED). Each task runs in its
+ * own `setImmediate` callback, and Node performs a microtask checkpoint between two immediates, as
+ * HTML's event loop does after every task: a handler that awaits something settled and then
+ * calls `close()` sees no further event, and code resumed after `await once(es, 'open')` runs
+ * before the next task.
  */
 import { fetch as undiciFetch } from 'undici';
-import { createParser, type SseParser } from './parser.ts';
+import { createParser, type SseEvent, type SseParser } from './parser.ts';
 
 /** The `fetch` signature the client needs (undici's, the global one, or a test double). */
 export type FetchLike = (input: string, init: {
@@ -32,7 +36,11 @@ export interface EventSourceInit {
    * client's own and cannot be overridden.
    */
   headers?: Record<string, string> | undefined;
-  /** The fetch to use; defaults to undici's. */
+  /**
+   * The fetch to use; defaults to undici's. It gets the URL without its userinfo (credentials in
+   * the URL are sent as `Authorization`, see {@link EventSource}). A response that is not a
+   * `Response`-like object with a web `ReadableStream` body (or `null`) counts as a network error.
+   */
   fetch?: FetchLike | undefined;
   /** Initial reconnection time in ms (RETRY-DEFAULT, implementation-defined). @defaultValue 3000 */
   defaultReconnectionTime?: number | undefined;
@@ -60,17 +68,55 @@ function utf8ByteString(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
 }
 
+/** Percent-decodes a URL's username or password; a malformed escape is kept as written. */
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 type Handler = ((this: EventSource, event: Event) => unknown) | null;
 
+/** What the task queue holds: a parsed event to dispatch as a `message` task, or one of the other steps. */
+const TASK_OPEN = 0;
+const TASK_ERROR_RECONNECTING = 1;
+const TASK_ERROR_FAIL = 2;
+const TASK_RECONNECT = 3;
+type Task = SseEvent | typeof TASK_OPEN | typeof TASK_ERROR_RECONNECTING | typeof TASK_ERROR_FAIL | typeof TASK_RECONNECT;
+
+/** The connection's state that the steps after the response need. */
+interface Connection {
+  readonly abort: AbortController;
+  /** Set when this fetch carries the URL's credentials (Fetch's isAuthenticationFetch). */
+  readonly authenticating: boolean;
+}
+
+/**
+ * `new EventSource(url, init)`. Interface as WebIDL defines it: the constants are read-only on the
+ * constructor and the prototype (not on instances), the attributes and `close()` are enumerable
+ * prototype members, and a missing `url` argument is a `TypeError`.
+ *
+ * Credentials in the URL (`http://user:pass@host/`) are kept in {@link url} but are not part of the
+ * fetched URL: REQ-POTENTIAL-CORS sets the use-URL-credentials flag, so, as Fetch does for an
+ * authentication fetch, a `401` answer to the request without them is retried once with
+ * `Authorization: Basic` from the URL's username and password (unless `headers` sets its own
+ * `Authorization`).
+ */
 export class EventSource extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSED = CLOSED;
-  readonly CONNECTING = CONNECTING;
-  readonly OPEN = OPEN;
-  readonly CLOSED = CLOSED;
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSED: 2;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSED: 2;
 
   readonly #url: string;
+  /** The URL fetched: {@link #url} without userinfo. */
+  readonly #requestUrl: string;
+  /** `Basic …` from the URL's userinfo, or '' when it has none. */
+  readonly #urlAuthorization: string;
   readonly #withCredentials: boolean;
   readonly #headers: Record<string, string>;
   readonly #fetch: FetchLike;
@@ -79,43 +125,54 @@ export class EventSource extends EventTarget {
   #reconnectionTime: number;
   #parser: SseParser;
   #origin = '';
-  #abort: AbortController | undefined;
+  #connection: Connection | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #tasks: Array<() => void> = [];
-  #draining = false;
-  #handlers = new Map<string, { handler: Handler; listener: (event: Event) => void }>();
+  /** TASK-SOURCE: pending tasks from #head on; each has its own immediate scheduled. */
+  #tasks: Task[] = [];
+  #head = 0;
+  readonly #runTask = (): void => this.#runNextTask();
+  #handlers: Map<string, { handler: Handler; listener: (event: Event) => void }> | undefined;
 
-  constructor(url: string | URL, init: EventSourceInit = {}) {
+  constructor(url: string | URL, init?: EventSourceInit | null) {
     super();
+    // WebIDL: the url argument is required; ToString of it (a Symbol throws a TypeError).
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+    const urlString = `${url as string}`;
+    init ??= {};
     // API-CTOR-STRINGIFY, API-CTOR-URL-PARSE: there is no document base in Node, so the URL must be absolute.
     let parsed: URL;
     try {
-      parsed = new URL(String(url));
+      parsed = new URL(urlString);
     } catch {
-      throw new DOMException(`EventSource: cannot parse URL ${JSON.stringify(String(url))}`, 'SyntaxError');
+      throw new DOMException(`EventSource: cannot parse URL ${JSON.stringify(urlString)}`, 'SyntaxError');
     }
     this.#url = parsed.href;
-    this.#withCredentials = Boolean(init.withCredentials);
     this.#headers = { ...(init.headers ?? {}) };
+    const hasAuthorization = Object.keys(this.#headers).some((name) => name.toLowerCase() === 'authorization');
+    if (parsed.username !== '' || parsed.password !== '') {
+      const credentials = `${percentDecode(parsed.username)}:${percentDecode(parsed.password)}`;
+      // An Authorization of the caller's own wins (Fetch only adds one when the request has none).
+      this.#urlAuthorization = hasAuthorization ? '' : `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
+    } else {
+      this.#urlAuthorization = '';
+    }
+    this.#requestUrl = parsed.href;
+    this.#withCredentials = Boolean(init.withCredentials);
     this.#fetch = init.fetch ?? (undiciFetch as unknown as FetchLike);
     const initialDelay = init.defaultReconnectionTime ?? 3000;
     if (!(Number.isFinite(initialDelay) && initialDelay >= 0)) throw new RangeError(`EventSource: defaultReconnectionTime must be a non-negative number, got ${initialDelay}`);
     this.#reconnectionTime = initialDelay;
     this.#parser = createParser({
-      onEvent: (event) => {
-        const origin = this.#origin;
-        // DISPATCH-AFTER-CLOSE-SUPPRESSED: dispatch is a task that does nothing once CLOSED.
-        this.#queueTask(() => {
-          if (this.#readyState === CLOSED) return;
-          this.dispatchEvent(new MessageEvent(event.type, { data: event.data, origin, lastEventId: event.lastEventId }));
-        });
-      },
+      // DISPATCH-AFTER-CLOSE-SUPPRESSED: dispatch is a task that does nothing once CLOSED.
+      onEvent: (event) => this.#queueTask(event),
       // RETRY-APPLIES-IMMEDIATELY, RETRY-PERSISTS.
       onRetry: (milliseconds) => {
         this.#reconnectionTime = milliseconds;
       },
     });
-    this.#connect();
+    this.#connect(false);
   }
 
   get url(): string {
@@ -152,19 +209,24 @@ export class EventSource extends EventTarget {
     this.#readyState = CLOSED;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
-    this.#abort?.abort();
-    this.#abort = undefined;
+    // Every queued task would do nothing now: drop them (their immediates find the queue empty).
+    this.#tasks = [];
+    this.#head = 0;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    connection?.abort.abort();
   }
 
   // API-EVENT-HANDLERS: an event handler IDL attribute keeps its listener's place while set.
   #getHandler(type: string): Handler {
-    return this.#handlers.get(type)?.handler ?? null;
+    return this.#handlers?.get(type)?.handler ?? null;
   }
   #setHandler(type: string, handler: Handler): void {
-    const existing = this.#handlers.get(type);
+    const handlers = (this.#handlers ??= new Map());
+    const existing = handlers.get(type);
     if (typeof handler !== 'function') {
       if (existing) this.removeEventListener(type, existing.listener);
-      this.#handlers.delete(type);
+      handlers.delete(type);
       return;
     }
     if (existing) {
@@ -177,33 +239,60 @@ export class EventSource extends EventTarget {
         entry.handler?.call(this, event);
       },
     };
-    this.#handlers.set(type, entry);
+    handlers.set(type, entry);
     this.addEventListener(type, entry.listener);
   }
 
-  /** TASK-SOURCE: one ordered queue, drained on a macrotask like the event loop would. */
-  #queueTask(task: () => void): void {
+  /** TASK-SOURCE: queues a task; one immediate per task, so microtasks run between two tasks. */
+  #queueTask(task: Task): void {
     this.#tasks.push(task);
-    if (this.#draining) return;
-    this.#draining = true;
-    setImmediate(() => {
-      try {
-        while (this.#tasks.length > 0) this.#tasks.shift()!();
-      } finally {
-        this.#draining = false;
-        if (this.#tasks.length > 0) this.#queueTask(() => {});
-      }
-    });
+    setImmediate(this.#runTask);
   }
 
-  #fireSimple(type: 'open' | 'error'): void {
-    this.dispatchEvent(new Event(type)); // EVT-OPEN-SIMPLE, EVT-ERROR-SIMPLE
+  #runNextTask(): void {
+    const tasks = this.#tasks;
+    if (this.#head >= tasks.length) return; // dropped by close()
+    const task = tasks[this.#head]!;
+    if (++this.#head === tasks.length) {
+      this.#tasks = [];
+      this.#head = 0;
+    } else if (this.#head >= 4096 && this.#head * 2 >= tasks.length) {
+      this.#tasks = tasks.slice(this.#head);
+      this.#head = 0;
+    }
+    if (typeof task === 'object') {
+      if (this.#readyState === CLOSED) return;
+      // EVT-MESSAGE-EVENT: data, origin (REDIRECT-ORIGIN-UPDATE), lastEventId.
+      this.dispatchEvent(new MessageEvent(task.type, { data: task.data, origin: this.#origin, lastEventId: task.lastEventId }));
+      return;
+    }
+    switch (task) {
+      case TASK_OPEN: // ANNOUNCE-OPEN
+        if (this.#readyState === CLOSED) return;
+        this.#readyState = OPEN;
+        this.dispatchEvent(new Event('open')); // EVT-OPEN-SIMPLE
+        return;
+      case TASK_ERROR_RECONNECTING: // RECONNECT-ERROR-EVENT
+        if (this.#readyState === CLOSED) return;
+        this.#readyState = CONNECTING;
+        this.dispatchEvent(new Event('error')); // EVT-ERROR-SIMPLE
+        return;
+      case TASK_ERROR_FAIL: // FAIL-CONNECTION
+        if (this.#readyState === CLOSED) return;
+        this.#readyState = CLOSED;
+        this.dispatchEvent(new Event('error'));
+        return;
+      case TASK_RECONNECT: // RECONNECT-ABORT-IF-CLOSED
+        if (this.#readyState !== CONNECTING) return;
+        this.#connect(false);
+        return;
+    }
   }
 
   /** Starts one fetch of the EventSource's request (RECONNECT-SAME-REQUEST). */
-  #connect(): void {
-    const abort = new AbortController();
-    this.#abort = abort;
+  #connect(authenticating: boolean): void {
+    const connection: Connection = { abort: new AbortController(), authenticating };
+    this.#connection = connection;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.#headers)) {
       const lower = name.toLowerCase();
@@ -212,84 +301,108 @@ export class EventSource extends EventTarget {
     headers['Accept'] = 'text/event-stream'; // REQ-ACCEPT
     headers['Cache-Control'] = 'no-cache'; // REQ-CACHE-NO-STORE (what Fetch's no-store adds on the wire)
     headers['Pragma'] = 'no-cache';
+    // REQ-POTENTIAL-CORS: use-URL-credentials; sent on the authentication fetch after a 401.
+    if (authenticating) headers['Authorization'] = this.#urlAuthorization;
     // LAST-EVENT-ID-HEADER, LAST-EVENT-ID-NOT-INITIAL (empty on the first request), LAST-EVENT-ID-CLEARED.
     const lastEventId = this.#parser.lastEventId;
     if (lastEventId !== '') headers['Last-Event-ID'] = utf8ByteString(lastEventId);
     let response: Promise<Response>;
     try {
-      response = this.#fetch(this.#url, {
+      response = Promise.resolve(this.#fetch(this.#requestUrl, {
         method: 'GET',
         headers,
         redirect: 'follow', // REDIRECT-FOLLOW
-        signal: abort.signal,
+        signal: connection.abort.signal,
         credentials: this.#withCredentials ? 'include' : 'same-origin',
         cache: 'no-store',
-      });
+      }));
     } catch (error) {
       response = Promise.reject(error);
     }
     response.then(
-      (res) => this.#onResponse(res, abort),
-      () => {
-        // RESP-ABORTED-FAILS is our own close(); anything else is a network error (RESP-NETWORK-ERROR-RECONNECTS).
-        if (abort.signal.aborted || this.#abort !== abort) return;
-        this.#reestablish();
-      },
+      (res) => this.#onResponse(res, connection),
+      () => this.#onNetworkError(connection),
     );
   }
 
-  async #onResponse(res: Response, abort: AbortController): Promise<void> {
-    if (abort.signal.aborted || this.#abort !== abort) {
-      await res.body?.cancel().catch(() => {});
+  /** RESP-ABORTED-FAILS is our own close(); anything else is a network error (RESP-NETWORK-ERROR-RECONNECTS). */
+  #onNetworkError(connection: Connection): void {
+    if (connection.abort.signal.aborted || this.#connection !== connection) return;
+    this.#reestablish();
+  }
+
+  async #onResponse(res: Response, connection: Connection): Promise<void> {
+    // A custom fetch may resolve with anything: what is not a response with a readable body
+    // (a web ReadableStream, or none) is a network error, never an exception out of here.
+    let body: ReadableStream<Uint8Array> | null;
+    let status: number;
+    let contentType: string | null;
+    let responseUrl: string;
+    try {
+      status = res.status;
+      contentType = res.headers.get('content-type');
+      responseUrl = typeof res.url === 'string' ? res.url : '';
+      body = res.body;
+      if (body !== null && (typeof body !== 'object' || typeof body.getReader !== 'function')) throw new TypeError('response body is not a ReadableStream');
+    } catch {
+      this.#onNetworkError(connection);
+      return;
+    }
+    if (connection.abort.signal.aborted || this.#connection !== connection) {
+      await cancelQuietly(body);
+      return;
+    }
+    // use-URL-credentials: one authentication fetch with the URL's credentials after a 401.
+    if (status === 401 && this.#urlAuthorization !== '' && !connection.authenticating) {
+      await cancelQuietly(body);
+      if (this.#connection === connection) this.#connect(true);
       return;
     }
     // RESP-STATUS-NON-200-FAILS, RECONNECT-204-STOPS, CONTENT-TYPE-MISMATCH-FAILS.
-    if (res.status !== 200 || mimeEssence(res.headers.get('content-type')) !== 'text/event-stream') {
-      await res.body?.cancel().catch(() => {});
-      this.#failConnection();
+    if (status !== 200 || mimeEssence(contentType) !== 'text/event-stream') {
+      await cancelQuietly(body);
+      if (this.#connection === connection) this.#failConnection();
       return;
     }
     // REDIRECT-ORIGIN-UPDATE: origin of the final URL.
     try {
-      this.#origin = new URL(res.url || this.#url).origin;
+      this.#origin = new URL(responseUrl || this.#requestUrl).origin;
     } catch {
-      this.#origin = new URL(this.#url).origin;
+      this.#origin = new URL(this.#requestUrl).origin;
     }
-    // ANNOUNCE-OPEN.
-    this.#queueTask(() => {
-      if (this.#readyState === CLOSED) return;
-      this.#readyState = OPEN;
-      this.#fireSimple('open');
-    });
-    const body = res.body;
-    if (body) {
-      const reader = body.getReader();
+    this.#queueTask(TASK_OPEN); // ANNOUNCE-OPEN
+    if (body !== null) {
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       try {
+        reader = body.getReader();
+        const parser = this.#parser;
         for (;;) {
           const { done, value } = await reader.read();
-          if (done || this.#abort !== abort) break;
-          this.#parser.feed(value);
+          if (done || this.#connection !== connection) break;
+          // Fetch reads bytes: any other chunk is a TypeError, i.e. the body errored (G6).
+          if (!(value instanceof Uint8Array) && !isForeignUint8Array(value)) throw new TypeError('response body chunk is not a Uint8Array');
+          parser.feed(value);
         }
       } catch {
         // G6: a body that errors mid-stream is a lost connection, reestablished below.
+        reader?.cancel().catch(() => {});
       } finally {
-        reader.releaseLock();
+        try {
+          reader?.releaseLock();
+        } catch {
+          // a reader of an odd stream may refuse; nothing depends on it
+        }
       }
     }
-    if (this.#abort !== abort || abort.signal.aborted) return;
+    if (this.#connection !== connection || connection.abort.signal.aborted) return;
     this.#parser.end(); // PARSE-EOF-DISCARD, LASTID-NOT-FROM-INCOMPLETE-EVENT
     this.#reestablish(); // RECONNECT-ON-EOF
   }
 
   /** "Reestablish the connection". */
   #reestablish(): void {
-    this.#abort = undefined;
-    // RECONNECT-ERROR-EVENT.
-    this.#queueTask(() => {
-      if (this.#readyState === CLOSED) return;
-      this.#readyState = CONNECTING;
-      this.#fireSimple('error');
-    });
+    this.#connection = undefined;
+    this.#queueTask(TASK_ERROR_RECONNECTING); // RECONNECT-ERROR-EVENT
     // RECONNECT-DELAY: never shorter than the reconnection time; RETRY-LARGE-VALUE: clamp so setTimeout never wraps.
     // The delay starts when the loss is noticed; the reconnection time in force is read now.
     const delay = Math.min(this.#reconnectionTime, MAX_RECONNECTION_TIME);
@@ -297,20 +410,41 @@ export class EventSource extends EventTarget {
     // a 0 ms delay): RECONNECT-ABORT-IF-CLOSED.
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      this.#queueTask(() => {
-        if (this.#readyState !== CONNECTING) return;
-        this.#connect();
-      });
+      this.#queueTask(TASK_RECONNECT);
     }, delay);
   }
 
   /** FAIL-CONNECTION: one error event, CLOSED, never reconnects. */
   #failConnection(): void {
-    this.#abort = undefined;
-    this.#queueTask(() => {
-      if (this.#readyState === CLOSED) return;
-      this.#readyState = CLOSED;
-      this.#fireSimple('error');
-    });
+    this.#connection = undefined;
+    this.#queueTask(TASK_ERROR_FAIL);
   }
 }
+
+/** A Uint8Array from another realm (vm context), which `instanceof` does not see. */
+function isForeignUint8Array(value: unknown): value is Uint8Array {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]';
+}
+
+async function cancelQuietly(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  try {
+    await body?.cancel();
+  } catch {
+    // the connection is dropped either way
+  }
+}
+
+// WebIDL interface shape (https://webidl.spec.whatwg.org/#es-interfaces): constants are
+// { writable: false, enumerable: true, configurable: false } on the interface object and the
+// prototype; regular attributes and operations are enumerable; the class string is EventSource.
+for (const target of [EventSource, EventSource.prototype]) {
+  Object.defineProperties(target, {
+    CONNECTING: { value: CONNECTING, writable: false, enumerable: true, configurable: false },
+    OPEN: { value: OPEN, writable: false, enumerable: true, configurable: false },
+    CLOSED: { value: CLOSED, writable: false, enumerable: true, configurable: false },
+  });
+}
+for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close'] as const) {
+  Object.defineProperty(EventSource.prototype, name, { enumerable: true });
+}
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', writable: false, enumerable: false, configurable: true });
