@@ -281,9 +281,10 @@ async function dispatchMatchesWire(ctx: ServerContext, name: BrowserName, signal
 /**
  * The events the harness read that the browser had a chance to get on its own connection: those
  * the server sends to every connection (the earlier primary capture got the same event, id
- * included: history on connect), and those the harness got while the browser's stream was open, with 500 ms to spare at
- * the end (delivery to the browser lags a little). A live event the harness caught before the
- * browser connected is not owed to it. Times are `performance.now()`; event `at` is relative to `readStart`.
+ * included: history on connect), and those the harness got while the browser's stream was open,
+ * with 500 ms to spare at the end (delivery to the browser lags a little). A live event the
+ * harness caught before the browser connected is not owed to it. Times are `performance.now()`;
+ * an event's `at` is relative to `readStart`.
  */
 export function owedToBrowser(
   events: readonly TimedEvent[],
