@@ -19,7 +19,10 @@ export type FaultName =
   | 'no-www-authenticate'
   | 'buffering'
   | 'no-heartbeat'
-  | 'ignore-204';
+  | 'ignore-204'
+  | 'local-fanout-only'
+  | 'replay-local-only'
+  | 'per-instance-ids';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -45,6 +48,9 @@ export const FAULTS: readonly FaultInfo[] = [
   { name: 'buffering', description: 'stream bytes are held until 64 KiB have accumulated or the stream ends (a buffering proxy)', breaks: ['SRV-CHUNKING-CAUTION'] },
   { name: 'no-heartbeat', description: 'no heartbeat comment lines are sent on idle streams', breaks: ['SRV-COMMENT-KEEPALIVE'] },
   { name: 'ignore-204', description: 'closed (deleted) channels keep answering 200 streams instead of 204', breaks: ['SRV-STOP-204'] },
+  { name: 'local-fanout-only', description: 'with a shared store, live events reach only the subscribers of the instance they were published on', breaks: ['SRV-CLUSTER-FANOUT'] },
+  { name: 'replay-local-only', description: 'replay is answered from this instance\'s own memory of what it published, not from the shared store', breaks: ['SRV-CLUSTER-RESUME'] },
+  { name: 'per-instance-ids', description: 'server-assigned ids come from a per-instance counter, so instances issue the same id for different events', breaks: ['SRV-CLUSTER-IDS-UNIQUE'] },
 ];
 
 /** The bytes the `buffering` fault holds back before writing. */

@@ -19,7 +19,9 @@ import { createRequestHandler, type ServerLogEntry } from './routes.ts';
 export { FAULTS, BUFFERING_FAULT_BYTES, isFaultName, parseFaults, UnknownFaultError } from './faults.ts';
 export type { FaultInfo, FaultName } from './faults.ts';
 export { InMemoryReplayLog, DEFAULT_REPLAY_MAX_AGE_MS, DEFAULT_REPLAY_MAX_EVENTS } from './replay-log.ts';
-export type { ReplayLimits, ReplayLog, ReplayResult, StoredEvent } from './replay-log.ts';
+export type { EventDraft, LiveFeed, LiveHandlers, MaybePromise, ReplayLimits, ReplayLog, ReplayResult, StoredEvent } from './replay-log.ts';
+export { RedisReplayLog } from './redis-store.ts';
+export type { RedisStoreOptions } from './redis-store.ts';
 export { PublishError, REPLAY_GAP_EVENT } from './hub.ts';
 export type { HubStats, PublishInput } from './hub.ts';
 export type { AuthOptions } from './auth.ts';
@@ -43,7 +45,12 @@ export interface ReferenceServerOptions {
   heartbeatMs?: number | undefined;
   /** Bounds of the in-memory replay log. */
   replay?: ReplayLimits | undefined;
-  /** A replacement store (then `replay` is ignored). */
+  /**
+   * The replay store (then `replay` is ignored): e.g. `new RedisReplayLog({ url })`, shared by
+   * several instances (cross-instance fan-out and replay). The server does not close it.
+   */
+  store?: ReplayLog | undefined;
+  /** Older name of {@link store}. */
   replayLog?: ReplayLog | undefined;
   /** Largest publish body; larger answers 413. @defaultValue 1 MiB */
   maxPublishBytes?: number | undefined;
@@ -70,8 +77,10 @@ export interface ReferenceServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
-  /** Publishes an event to a channel; throws `PublishError` for bad input or a closed channel. */
+  /** Publishes an event to a channel; throws `PublishError` for bad input or a closed channel. In-memory store only (a shared store: {@link publishAsync}). */
   publish(channel: string, event: PublishInput): { id: string };
+  /** Publishes on any store; rejects with `PublishError` (status 400, 410, or 503 when a shared store is unreachable). */
+  publishAsync(channel: string, event: PublishInput): Promise<{ id: string }>;
   /** Closes a channel: open streams end, later subscriptions get 204. Returns the streams ended. */
   closeChannel(channel: string): number;
   /** Ends a channel's open streams cleanly but keeps it open, so clients reconnect and resume. Returns the streams ended. */
@@ -106,7 +115,12 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
   if (options.publishToken !== undefined && (options.publishToken === '' || /\s/.test(options.publishToken))) throw new TypeError('publishToken must be non-empty without whitespace');
   const faults = new Set(parseFaults(options.faults ?? []));
   const log = options.log ?? (() => {});
-  const hub = new Hub({ log: options.replayLog ?? new InMemoryReplayLog(options.replay), heartbeatMs });
+  const hub = new Hub({
+    log: options.store ?? options.replayLog ?? new InMemoryReplayLog(options.replay),
+    heartbeatMs,
+    faults,
+    onStoreError: (detail, channel) => log({ level: 'error', msg: 'replay store error', channel, detail }),
+  });
 
   const handler = createRequestHandler({
     hub,
@@ -159,6 +173,7 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     host: address.address,
     server,
     publish: (channel, event) => ({ id: hub.publish(channel, event).id }),
+    publishAsync: async (channel, event) => ({ id: (await hub.publishAsync(channel, event)).id }),
     closeChannel: (channel) => hub.close(channel),
     endStreams: (channel) => hub.endStreams(channel),
     subscriberCount: (channel) => hub.subscriberCount(channel),

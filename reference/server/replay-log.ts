@@ -1,16 +1,25 @@
 /**
  * The replay log: a bounded, per-channel record of recent events, the "dead-letter store" a
  * reconnecting client is served from (SRV-LAST-EVENT-ID-RESUME). The hub only talks to the
- * {@link ReplayLog} interface, so another store (e.g. Redis Streams) can replace the in-memory one.
+ * {@link ReplayLog} interface: the in-memory store below answers synchronously, a networked store
+ * (redis-store.ts: Redis Streams shared by several server instances) answers with promises.
  *
- * The interface is synchronous: the hub relies on "read the log, then register for live events"
- * happening in one turn of the event loop, which is what makes replay-then-live gap-free and
- * duplicate-free. A networked store keeps that guarantee by answering from a local tail cache.
+ * The store assigns each event its position (`seq`, 1, 2, 3… per channel), so ids stay unique and
+ * increasing across every instance that shares the store. A store shared between instances also
+ * has a {@link LiveFeed}: every instance's subscribers get every instance's events from it, in
+ * `seq` order. With a synchronous store the hub reads the log and registers for live events in
+ * one turn of the event loop; with an asynchronous one it registers first, buffers live events
+ * while the replay is read, and drops from the buffer what the replay already covered (by `seq`):
+ * either way replay-then-live has no gap and no duplicate.
  */
+import { encodeEvent } from '../encoder.ts';
+
+/** A value now, or later (networked stores). */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** One event as stored: its wire frame is encoded once and shared by every subscriber. */
 export interface StoredEvent {
-  /** Position in the channel, 1, 2, 3…: strictly increasing, never reused. */
+  /** Position in the channel, 1, 2, 3…: strictly increasing, never reused (across instances for a shared store). */
   readonly seq: number;
   /** The id on the wire: `String(seq)` unless the publisher gave its own. */
   readonly id: string;
@@ -22,6 +31,36 @@ export interface StoredEvent {
   readonly storedAt: number;
   /** The encoded event (UTF-8), written as is to every subscriber. */
   readonly frame: Buffer;
+  /** The store instance that appended it (shared stores), for diagnostics and fault switches. */
+  readonly origin?: string | undefined;
+}
+
+/** An event to append: the store assigns `seq` (and the id, unless the publisher gave one). */
+export interface EventDraft {
+  readonly id?: string | undefined;
+  readonly event?: string | undefined;
+  readonly data: string;
+  /**
+   * De-duplication key (e.g. a message-queue message id): a second append with a key the store
+   * still retains returns the stored event instead of appending again (shared stores).
+   */
+  readonly dedupeKey?: string | undefined;
+}
+
+/** Builds the stored form of an event (encodes its frame once). */
+export function makeStoredEvent(seq: number, draft: { id?: string | undefined; event?: string | undefined; data: string }, storedAt: number, origin?: string): StoredEvent {
+  const wireId = draft.id ?? String(seq);
+  const event = draft.event === '' ? undefined : draft.event;
+  return {
+    seq,
+    id: wireId,
+    assignedId: draft.id === undefined,
+    event,
+    data: draft.data,
+    storedAt,
+    frame: Buffer.from(encodeEvent({ id: wireId, event, data: draft.data }), 'utf8'),
+    origin,
+  };
 }
 
 /** What a reconnecting client gets. */
@@ -36,18 +75,49 @@ export interface ReplayResult {
 }
 
 export interface ReplayLog {
-  /** Stores an event (the hub has assigned `seq` and encoded `frame`). */
-  append(channel: string, event: StoredEvent): void;
+  /** Stores a new event and returns it with its `seq` (rejects or throws when the store is unavailable). */
+  append(channel: string, draft: EventDraft): MaybePromise<StoredEvent>;
   /** Everything retained after `lastEventId` (see {@link ReplayResult.gap}). */
-  since(channel: string, lastEventId: string): ReplayResult;
+  since(channel: string, lastEventId: string): MaybePromise<ReplayResult>;
   /** The stored event with this id, if retained (latest one when a publisher reused an id). */
-  find(channel: string, id: string): StoredEvent | undefined;
+  find(channel: string, id: string): MaybePromise<StoredEvent | undefined>;
   /** Everything retained, oldest first. */
-  all(channel: string): readonly StoredEvent[];
+  all(channel: string): MaybePromise<readonly StoredEvent[]>;
   /** Drops a channel's events. */
-  drop(channel: string): void;
+  drop(channel: string): MaybePromise<void>;
   /** Number of events retained for a channel. */
-  size(channel: string): number;
+  size(channel: string): MaybePromise<number>;
+  /**
+   * Present on stores shared between instances: live events come from here (the hub then does
+   * not fan out what it appends itself), and closing a channel is shared.
+   */
+  readonly live?: LiveFeed | undefined;
+  /** Releases connections (shared stores). */
+  close?(): Promise<void>;
+}
+
+/** Live events of a shared store, from every instance. */
+export interface LiveFeed {
+  /**
+   * Starts (or joins) watching a channel. Resolves once every event appended after this point
+   * will reach `handlers.event`, in `seq` order, each once (a dropped connection is caught up
+   * from the store); `closed` is true when the channel has been closed (by any instance).
+   * Rejects when the store is unavailable.
+   */
+  watch(channel: string, handlers: LiveHandlers): Promise<{ closed: boolean }>;
+  /** Stops watching (once every watcher has left). */
+  unwatch(channel: string): void;
+  /** Closes a channel for every instance: its events are dropped, watchers get `closed`. */
+  closeChannel(channel: string): Promise<void>;
+  /** Whether the store is reachable right now. */
+  readonly healthy: boolean;
+  /** This instance's id in the shared store (the `origin` of the events it appends). */
+  readonly instanceId: string;
+}
+
+export interface LiveHandlers {
+  event(event: StoredEvent): void;
+  closed(): void;
 }
 
 export interface ReplayLimits {
@@ -77,6 +147,8 @@ export class InMemoryReplayLog implements ReplayLog {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #channels = new Map<string, ChannelLog>();
+  /** Last seq per channel, kept after a drop so ids never repeat. */
+  readonly #seq = new Map<string, number>();
 
   constructor(limits: ReplayLimits = {}, now: () => number = Date.now) {
     this.#maxEvents = limits.maxEvents ?? DEFAULT_REPLAY_MAX_EVENTS;
@@ -86,7 +158,18 @@ export class InMemoryReplayLog implements ReplayLog {
     this.#now = now;
   }
 
-  append(channel: string, event: StoredEvent): void {
+  /** Assigns the channel's next seq, stores the event and returns it. */
+  append(channel: string, draft: EventDraft): StoredEvent {
+    const seq = (this.#seq.get(channel) ?? 0) + 1;
+    this.#seq.set(channel, seq);
+    const stored = makeStoredEvent(seq, draft, this.#now());
+    this.record(channel, stored);
+    return stored;
+  }
+
+  /** Stores an event whose seq was assigned elsewhere (seqs of a channel must increase by one). */
+  record(channel: string, event: StoredEvent): void {
+    if (event.seq > (this.#seq.get(channel) ?? 0)) this.#seq.set(channel, event.seq);
     if (this.#maxEvents === 0) return;
     let log = this.#channels.get(channel);
     if (!log) {

@@ -37,8 +37,17 @@ export interface RouteContext {
 /** Content type of every healthy stream (SRV-CONTENT-TYPE, SRV-UTF8). */
 export const EVENT_STREAM_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
 const ALLOW = 'GET, POST, DELETE, OPTIONS';
-/** A body this many times over the limit is not drained: the connection is closed after the 413. */
+/** A body this many times over the limit is not buffered: the 413 goes out at once and the rest is discarded while lingering. */
 const DRAIN_FACTOR = 8;
+/**
+ * Lingering close (as nginx's lingering_time / lingering_timeout): after an answer given before a
+ * request body was read to its end (413, 401, 400, 404…), the server keeps reading and discarding
+ * the body so the client can read the answer instead of getting a reset (closing a socket with
+ * unread bytes makes the kernel send RST, and the client may lose the answer with it). It stops
+ * after this long in all, or this long without a byte, and then cuts the connection.
+ */
+export const LINGER_MS = 10_000;
+export const LINGER_IDLE_MS = 2_000;
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
@@ -101,8 +110,39 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   });
 }
 
+/** Reads and discards what is left of a request body after an early answer, for a bounded time (see LINGER_MS). */
+function linger(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  const socket = req.socket;
+  let idle: NodeJS.Timeout | undefined;
+  const cleanup = () => {
+    clearTimeout(total);
+    clearTimeout(idle);
+  };
+  const cut = () => {
+    cleanup();
+    socket.destroy();
+  };
+  const total = setTimeout(cut, LINGER_MS);
+  const bump = () => {
+    clearTimeout(idle);
+    idle = setTimeout(cut, LINGER_IDLE_MS);
+  };
+  total.unref();
+  req.removeAllListeners('data');
+  req.on('data', bump);
+  req.once('end', cleanup);
+  req.once('close', cleanup);
+  req.on('error', cleanup);
+  bump();
+  idle?.unref();
+  req.resume();
+}
+
 export function createRequestHandler(ctx: RouteContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // Every answer given before the request body was read to its end lingers (no reset).
+    res.once('finish', () => linger(req));
     handle(ctx, req, res).catch((error: unknown) => {
       ctx.log({ level: 'error', msg: 'internal error', method: req.method, detail: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) sendError(res, 500, 'internal server error');
@@ -171,7 +211,15 @@ async function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespon
       unauthorizedPublisher(ctx, res, channel, method);
       return;
     }
-    const ended = ctx.hub.close(channel);
+    let ended: number;
+    try {
+      ended = await ctx.hub.closeAsync(channel);
+    } catch (error) {
+      if (!(error instanceof PublishError)) throw error;
+      ctx.log({ level: 'error', msg: 'close failed: replay store unavailable', method, channel, status: error.status, detail: error.message });
+      sendError(res, error.status, error.message, { 'Retry-After': '1' });
+      return;
+    }
     ctx.log({ level: 'info', msg: 'channel closed', method, channel, status: 204, detail: `${ended} stream(s) ended` });
     res.writeHead(204, { 'Cache-Control': 'no-store' });
     res.end();
@@ -185,7 +233,7 @@ function unauthorizedPublisher(ctx: RouteContext, res: ServerResponse, channel: 
   sendError(res, 401, 'publishing requires Authorization: Bearer <publish token>', { 'WWW-Authenticate': 'Bearer realm="sse-conformance-publish"' });
 }
 
-function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL, channel: string, faults: ReadonlySet<FaultName>): void {
+async function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL, channel: string, faults: ReadonlySet<FaultName>): Promise<void> {
   if (ctx.auth && !faults.has('auth-bypass')) {
     const decision = ctx.auth.check(channel, req, url);
     if (decision.status === 401) {
@@ -199,6 +247,18 @@ function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerResponse,
       sendError(res, 403, 'this token does not grant access to this channel');
       return;
     }
+  }
+  // A shared store: watch the channel's live feed before the headers go out, so every event
+  // published after the client saw them reaches it. Unreachable: the stream opens and ends at once
+  // (a non-200 would stop an EventSource for good); the client retries and resumes.
+  let storeDown: string | undefined;
+  if (ctx.hub.shared) {
+    try {
+      await ctx.hub.prepare(channel);
+    } catch (error) {
+      storeDown = error instanceof Error ? error.message : String(error);
+    }
+    if (res.destroyed) return;
   }
   if (ctx.hub.isClosed(channel) && !faults.has('ignore-204')) {
     // SRV-STOP-204: tells EventSource not to reconnect (RECONNECT-204-STOPS).
@@ -231,7 +291,13 @@ function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerResponse,
   });
   res.on('close', () => ctx.hub.unsubscribe(sub));
   sub.write(faults.has('bad-retry') ? 'retry: 1.5s\n\n' : encodeEvent({ retry: ctx.retryMs }));
-  ctx.hub.subscribe(sub, lastEventId);
+  if (storeDown !== undefined) {
+    ctx.log({ level: 'error', msg: 'replay store unavailable: stream ended, the client will retry', method: 'GET', channel, status: 200, detail: storeDown });
+    sub.end();
+    return;
+  }
+  if (ctx.hub.shared) void ctx.hub.subscribeAsync(sub, lastEventId);
+  else ctx.hub.subscribe(sub, lastEventId);
   ctx.log({ level: 'info', msg: 'subscribed', method: 'GET', channel, status: 200, detail: lastEventId === undefined ? undefined : `resuming after ${JSON.stringify(lastEventId.slice(0, 64))}` });
 }
 
@@ -243,7 +309,8 @@ async function publish(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
   const body = await readBody(req, ctx.maxPublishBytes);
   if (body === null) {
     ctx.log({ level: 'warn', msg: 'publish rejected: body too large', method: 'POST', channel, status: 413 });
-    sendError(res, 413, `publish body exceeds ${ctx.maxPublishBytes} bytes`, req.complete ? {} : { Connection: 'close' });
+    // No Connection: close: the rest of the body is read and discarded (linger), then the connection is reusable.
+    sendError(res, 413, `publish body exceeds ${ctx.maxPublishBytes} bytes`);
     return;
   }
   let parsed: unknown;
@@ -259,11 +326,12 @@ async function publish(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
     return;
   }
   try {
-    const stored = ctx.hub.publish(channel, input);
+    const stored = await ctx.hub.publishAsync(channel, input);
     sendJson(res, 201, { id: stored.id });
   } catch (error) {
     if (error instanceof PublishError) {
-      sendError(res, error.status, error.message);
+      if (error.status === 503) ctx.log({ level: 'error', msg: 'publish failed: replay store unavailable', method: 'POST', channel, status: 503, detail: error.message });
+      sendError(res, error.status, error.message, error.status === 503 ? { 'Retry-After': '1' } : {});
       return;
     }
     throw error;

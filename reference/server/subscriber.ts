@@ -58,6 +58,10 @@ export class Subscriber {
   #held: Buffer[] | null;
   #heldBytes = 0;
   #done = false;
+  /** Seq of the last event written (replay or live): live events at or below it are not written again. */
+  lastSeq = 0;
+  /** Live events held back while an asynchronous replay is read (null: deliver at once). */
+  pending: StoredEvent[] | null = null;
 
   constructor(options: SubscriberOptions) {
     this.channel = options.channel;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createReferenceServer, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
+import { createReferenceServer, RedisReplayLog, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
 import { UsageError, type Command } from '../cli.ts';
 
 const usage = `Usage: sse-conformance serve [options]
@@ -28,10 +28,24 @@ Options:
   --allow-request-faults   let a request add ?fault=a,b for itself
   --tls-cert <pem file>    serve HTTPS with this certificate (chain); needs --tls-key
   --tls-key <pem file>     the certificate's private key (PEM)
+  --redis <url>            share replay and live events with every instance on this Redis
+                           (redis://host:port[/db]; Redis Streams, --replay-size/--replay-age apply)
+  --redis-prefix <p>       key prefix in Redis (instances of one deployment share it)  [sse]
   --quiet                  no request log
 
 Faults:
 ${FAULTS.map((f) => `  ${f.name.padEnd(22)} ${f.description}`).join('\n')}`;
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '<redacted>';
+    return u.href;
+  } catch {
+    return '<unparsable URL>';
+  }
+}
 
 function integer(flag: string, value: string | undefined): number {
   if (value === undefined) throw new UsageError(`${flag} needs a value`);
@@ -48,7 +62,7 @@ function readPem(flag: string, file: string): string {
 }
 
 /** Parses serve's arguments into server options (exported for tests). */
-export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean } {
+export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean; redis?: { url: string; prefix?: string | undefined } | undefined } {
   const options: ReferenceServerOptions = { port: 8080, host: '127.0.0.1' };
   const tokens: Record<string, string[]> = {};
   const origins: string[] = [];
@@ -57,6 +71,8 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
   let quiet = false;
   let tlsCert: string | undefined;
   let tlsKey: string | undefined;
+  let redis: { url: string; prefix?: string | undefined } | undefined;
+  let redisPrefix: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -104,9 +120,23 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
       case '--quiet': quiet = true; break;
       case '--tls-cert': tlsCert = readPem(arg, value()); break;
       case '--tls-key': tlsKey = readPem(arg, value()); break;
+      case '--redis': {
+        const v = value();
+        if (!/^rediss?:\/\/[^\s]+$/.test(v)) throw new UsageError(`--redis needs redis://host:port[/db], got ${JSON.stringify(v.slice(0, 100))}`);
+        redis = { url: v };
+        break;
+      }
+      case '--redis-prefix': {
+        const v = value();
+        if (!/^[A-Za-z0-9._~:-]{1,64}$/.test(v)) throw new UsageError('--redis-prefix: 1-64 of A-Z a-z 0-9 . _ ~ : -');
+        redisPrefix = v;
+        break;
+      }
       default: throw new UsageError(`serve: unknown option ${arg}`);
     }
   }
+  if (redisPrefix !== undefined && !redis) throw new UsageError('--redis-prefix needs --redis');
+  if (redis && redisPrefix !== undefined) redis.prefix = redisPrefix;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (tlsCert !== undefined && tlsKey !== undefined) options.tls = { cert: tlsCert, key: tlsKey };
   if (Object.keys(tokens).length > 0) options.auth = { tokens };
@@ -118,21 +148,30 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
     if (error instanceof UnknownFaultError) throw new UsageError(error.message);
     throw error;
   }
-  return { options, quiet };
+  return { options, quiet, redis };
 }
 
 export const command: Command = {
   summary: 'run the reference SSE server (channels, replay, auth, CORS, fault switches)',
   usage,
   async run(args) {
-    const { options, quiet } = parseServeArgs(args);
+    const { options, quiet, redis } = parseServeArgs(args);
+    const log: ReferenceServerOptions['log'] = quiet ? undefined : (e) => process.stderr.write(`${new Date().toISOString()} ${e.level} ${e.msg}${e.method ? ` ${e.method}` : ''}${e.channel ? ` channel=${e.channel}` : ''}${e.status ? ` status=${e.status}` : ''}${e.detail ? ` (${e.detail})` : ''}\n`);
+    let store: RedisReplayLog | undefined;
+    if (redis) {
+      try {
+        store = await RedisReplayLog.connect({ url: redis.url, prefix: redis.prefix, replay: options.replay, log: (level, msg) => log?.({ level, msg }) });
+      } catch (error) {
+        if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(`--redis: ${error.message}`);
+        process.stderr.write(`sse-conformance serve: cannot use Redis at ${redactUrl(redis.url)}: ${(error as Error).message}\n`);
+        return 2;
+      }
+    }
     let server;
     try {
-      server = await createReferenceServer({
-        ...options,
-        log: quiet ? undefined : (e) => process.stderr.write(`${new Date().toISOString()} ${e.level} ${e.msg}${e.method ? ` ${e.method}` : ''}${e.channel ? ` channel=${e.channel}` : ''}${e.status ? ` status=${e.status}` : ''}${e.detail ? ` (${e.detail})` : ''}\n`),
-      });
+      server = await createReferenceServer({ ...options, store, log });
     } catch (error) {
+      await store?.close();
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
         process.stderr.write(`sse-conformance serve: cannot listen on ${options.host}:${options.port}: ${code}\n`);
@@ -150,6 +189,7 @@ export const command: Command = {
     });
     process.stderr.write(`sse-conformance serve: ${signal}, ending open streams\n`);
     await server.close();
+    await store?.close();
     return 0;
   },
 };
