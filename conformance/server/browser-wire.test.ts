@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, RunResult } from '../model.ts';
+import { createReferenceServer } from '../../reference/server/index.ts';
 import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
 import type { RelayedRequest } from './browser-relay.ts';
 import { offeredTo } from './browser-wire.ts';
@@ -158,6 +159,36 @@ describe('browser cases judge what the browser got (real Chromium)', () => {
     expect(c!.checks.some((k) => k.name === 'same-events')).toBe(false);
     expect(c!.verdict).toBe('NON_STRICT');
     expect(r.summary.ok).toBe(true); // a SHOULD-level finding: only --strict fails the run on it
+  }, 60_000);
+
+  it('cooperative: the published events held back from the browser by unflushed gzip FAIL with the cause named', async () => {
+    // The reference server behind a compressing proxy that never flushes; publishing goes to the server directly.
+    const ref = await createReferenceServer({ heartbeatMs: 60_000, retryMs: 500 });
+    const proxy = http.createServer((req, res) => {
+      const upstream = http.get(`${ref.url}${req.url ?? '/'}`, { headers: { accept: 'text/event-stream' } }, (up) => {
+        const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+        res.writeHead(up.statusCode ?? 502, { ...up.headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+        if (!gzip) { up.pipe(res); return; }
+        const z = zlib.createGzip();
+        up.pipe(z).pipe(res);
+        res.on('close', () => { up.destroy(); z.destroy(); });
+      });
+      res.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const id = 'server.browser.chromium.dispatch-matches-wire';
+      const r = await runCheck(parseCheckArgs([`${proxyUrl}/channels/{channel}`, '--publish', `${ref.url}/channels/{channel}`, '--case', id, '--browser', 'chromium',
+        '--header-timeout', '2000', '--delivery-timeout', '1000', '--seed', '7']));
+      const c = r.cases.find((x) => x.id === id);
+      expect(c?.verdict, explain(c)).toBe('FAIL');
+      expect(c!.checks.find((k) => k.name === 'same-events')?.actual).toMatch(/\(browser 0, wire 5\); the browser's response was compressed \(Content-Encoding: gzip\)/);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((done) => proxy.close(() => done()));
+      await ref.close();
+    }
   }, 60_000);
 
   it('the same stream compressed and flushed per write PASSes: compression itself is no finding', async () => {
