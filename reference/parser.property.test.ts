@@ -363,3 +363,78 @@ describe('Base64 helper properties (seeded)', () => {
     );
   });
 });
+
+// Issue 11: non-ASCII streams on the parser's paths for them. Long pieces (1 KiB and more) are
+// decoded by transcoding, short ones by V8's decoder; every read size from one byte per read to
+// whole-body reads, and one event per read, with cuts falling inside multi-byte sequences.
+const NON_ASCII_LINES = ['今天的会议改到下午三点，请大家准时参加。', 'Crème brûlée, naïve façade', 'Съешь же ещё этих булок', 'status ✅ deploy 🚀🎉', '日本語とEnglish', '{"delta":{"content":"你好"}}'];
+function nonAsciiBody(events: number, longEvery: number): Uint8Array {
+  let text = '';
+  for (let n = 0; n < events; n++) {
+    const line = NON_ASCII_LINES[n % NON_ASCII_LINES.length]!;
+    if (n % 5 === 0) text += `id: 编号${n}\n`;
+    if (n % 7 === 0) text += `event: 更新\r\n`;
+    text += `data: ${n} ${line}\n`;
+    if (n % 3 === 0) text += `data: ${line}${line}\r`;
+    if (longEvery > 0 && n % longEvery === 0) text += `data: ${'长行🚀é'.repeat(200)}\n`;
+    text += n % 4 === 0 ? '\r\n' : '\n';
+  }
+  return encoder.encode(text + 'data: [DONE]\n\n');
+}
+
+describe('non-ASCII text cut inside multi-byte sequences (issue 11 fast paths)', () => {
+  const body = nonAsciiBody(60, 9);
+  const expected = naiveParse(body);
+  const inside: number[] = [];
+  for (let p = 1; p < body.length; p++) if ((body[p]! & 0xc0) === 0x80) inside.push(p);
+
+  it('gives the naive parser\'s events for a cut at every byte inside a sequence (two reads, and one byte read around the cut)', () => {
+    expect(body.length).toBeGreaterThan(4096);
+    expect(inside.length).toBeGreaterThan(2000);
+    for (const p of inside) {
+      expect(essentials(parseStream([body.subarray(0, p), body.subarray(p)]))).toEqual(expected);
+      expect(essentials(parseStream([body.subarray(0, p - 1), body.subarray(p - 1, p), body.subarray(p, p + 1), body.subarray(p + 1)]))).toEqual(expected);
+    }
+  });
+
+  it('gives the same events for one event per read and for reads of 1-16 bytes, cuts landing inside sequences', () => {
+    // One event per read: cut after every blank line.
+    const text = new TextDecoder().decode(body);
+    const perEvent = text.split(/(?<=\n\n|\r\n\r\n|\n\r\n|\r\r\n)/).map((t) => encoder.encode(t));
+    expect(perEvent.length).toBeGreaterThan(30);
+    expect(essentials(parseStream(perEvent))).toEqual(expected);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 64 }), (sizes) => {
+        const chunks: Uint8Array[] = [];
+        for (let start = 0, i = 0; start < body.length; i++) {
+          const size = sizes[i % sizes.length]!;
+          chunks.push(body.subarray(start, start + size));
+          start += size;
+        }
+        expect(essentials(parseStream(chunks))).toEqual(expected);
+      }),
+      { seed, numRuns: 100 },
+    );
+  });
+
+  it('agrees with the naive parser on non-ASCII bodies with invalid bytes spliced in, at any chunking', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xff)), { maxLength: 8 }), longSplitPoints, (events, junk, points) => {
+        const clean = nonAsciiBody(events, 4);
+        const bytes = new Uint8Array(clean.length + junk.length);
+        let from = 0;
+        let to = 0;
+        for (const [at, byte] of [...junk].sort((a, b) => (a[0] % clean.length) - (b[0] % clean.length))) {
+          const p = at % clean.length;
+          bytes.set(clean.subarray(from, p), to);
+          to += p - from;
+          from = p;
+          bytes[to++] = byte;
+        }
+        bytes.set(clean.subarray(from), to);
+        expect(essentials(parseStream(cut(bytes, points)))).toEqual(naiveParse(bytes));
+      }),
+      { seed, numRuns: 200 },
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testSeed } from '../scripts/test-seed.ts';
-import { decodeUtf8, decodeWithTextDecoder, unfinishedSequenceLength } from './utf8-decoder.ts';
+import { decodeUtf8, decodeWithTextDecoder, TRANSCODE_MIN_BYTES, unfinishedSequenceLength } from './utf8-decoder.ts';
 
 const seed = testSeed('reference/utf8-decoder.test.ts');
 
@@ -108,5 +108,64 @@ describe('decodeUtf8', () => {
     expect(decodeUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41), 0, 4)).toBe('\ufeffA');
     expect(decodeUtf8(Uint8Array.of(0x41, 0xf0, 0x9f), 0, 3)).toBe('A\ufffd');
     expect(decodeUtf8(Uint8Array.of(0x41), 1, 1)).toBe('');
+  });
+});
+
+// Long ranges take the transcoding path (TRANSCODE_MIN_BYTES and up): non-ASCII text of every
+// width, ASCII runs, and stretches of arbitrary bytes (invalid sequences, truncated ones, a BOM).
+const longSegment = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map((t) => new TextEncoder().encode(t)) },
+  { weight: 2, arbitrary: fc.constantFrom('今天的会议改到下午三点，', 'Crème brûlée ', 'Съешь же ещё ', '🚀🎉✅ ', 'plain ASCII text ').map((t) => new TextEncoder().encode(t.repeat(8))) },
+  { weight: 1, arbitrary: bytesArb },
+);
+const longBytesArb = fc.array(longSegment, { minLength: 1, maxLength: 60 }).map((parts) => {
+  const filler = new TextEncoder().encode('数据'.repeat(Math.ceil(TRANSCODE_MIN_BYTES / 6)));
+  const total = parts.reduce((n, p) => n + p.length, 0) + filler.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of [...parts, filler]) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+});
+
+describe('decodeUtf8 on long ranges (the transcoding path)', () => {
+  it('decodes any long range, valid or not, exactly like a one-shot TextDecoder', () => {
+    fc.assert(
+      fc.property(longBytesArb, fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = Math.min(a, b) % (bytes.length + 1);
+        const end = start + (Math.max(a, b) % (bytes.length - start + 1));
+        const expected = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(start, end));
+        expect(decodeUtf8(bytes, start, end)).toBe(expected);
+        // and the whole of it, which is always long
+        expect(decodeUtf8(bytes, 0, bytes.length)).toBe(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes));
+      }),
+      { seed, numRuns: 1000 },
+    );
+  });
+
+  it('cut at every byte inside a multi-byte sequence, the two sides decode like the streaming decoder', () => {
+    const text = '今天的会议改到下午三点，Привет, naïve café 🚀🎉 '.repeat(40);
+    const bytes = new TextEncoder().encode(text);
+    expect(bytes.length).toBeGreaterThan(2 * TRANSCODE_MIN_BYTES);
+    let cuts = 0;
+    for (let p = 1; p < bytes.length; p++) {
+      if ((bytes[p]! & 0xc0) !== 0x80) continue; // only cuts that fall inside a sequence
+      cuts++;
+      const held = unfinishedSequenceLength(bytes, p);
+      expect(held).toBeGreaterThan(0);
+      expect(decodeUtf8(bytes, 0, p - held) + decodeUtf8(bytes, p - held, bytes.length)).toBe(text);
+      // Decoding right up to the cut gives U+FFFD for the cut sequence, as a one-shot TextDecoder does.
+      expect(decodeUtf8(bytes, 0, p)).toBe(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, p)));
+    }
+    expect(cuts).toBeGreaterThan(1000);
+  });
+
+  it('keeps a BOM, and gives a one-byte string for a long ASCII range', () => {
+    const long = new TextEncoder().encode('\ufeff' + 'é'.repeat(TRANSCODE_MIN_BYTES));
+    expect(decodeUtf8(long, 0, long.length)).toBe('\ufeff' + 'é'.repeat(TRANSCODE_MIN_BYTES));
+    const ascii = new TextEncoder().encode('a'.repeat(TRANSCODE_MIN_BYTES * 2));
+    expect(decodeUtf8(ascii, 0, ascii.length)).toBe('a'.repeat(TRANSCODE_MIN_BYTES * 2));
   });
 });

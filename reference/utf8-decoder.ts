@@ -11,6 +11,8 @@
  * through ICU (about 1 GB/s on ASCII), the one-shot path through V8's SIMD decoder.
  */
 
+import { isAscii, transcode } from 'node:buffer';
+
 /** One stateless decoder for all streams; it keeps the BOM. */
 const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
@@ -26,10 +28,38 @@ type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
 const bufferUtf8Slice = (globalThis as { Buffer?: { prototype?: { utf8Slice?: unknown } } }).Buffer?.prototype?.utf8Slice;
 const utf8Slice: Utf8Slice | undefined = typeof bufferUtf8Slice === 'function' ? (bufferUtf8Slice as Utf8Slice) : undefined;
 
+type Ucs2Slice = (this: Uint8Array, start: number, end: number) => string;
+const bufferUcs2Slice = (globalThis as { Buffer?: { prototype?: { ucs2Slice?: unknown } } }).Buffer?.prototype?.ucs2Slice;
+const ucs2Slice: Ucs2Slice | undefined = typeof bufferUcs2Slice === 'function' ? (bufferUcs2Slice as Ucs2Slice) : undefined;
+
+/**
+ * From this many bytes on, a range that is not all ASCII is decoded through `buffer.transcode`
+ * to UTF-16 (simdutf in Node 20+, several times V8's scalar decoder on CJK or mixed text; a
+ * fixed call cost makes it slower on short ranges). Transcoding refuses invalid UTF-8 (it throws),
+ * and then the range goes through the replacing decoder: for valid input both give the one
+ * possible decoding, so only invalid input takes the slower path.
+ */
+export const TRANSCODE_MIN_BYTES = 1024;
+
 /** Decodes `bytes[start, end)` as UTF-8 with replacement, keeping a BOM. */
 export const decodeUtf8: (bytes: Uint8Array, start: number, end: number) => string = utf8Slice
-  ? (bytes, start, end) => (start === end ? '' : utf8Slice.call(bytes, start, end))
+  ? (bytes, start, end) => {
+    if (end - start < TRANSCODE_MIN_BYTES || ucs2Slice === undefined) return start === end ? '' : utf8Slice.call(bytes, start, end);
+    return decodeLongRange(bytes, start, end);
+  }
   : decodeWithTextDecoder;
+
+function decodeLongRange(bytes: Uint8Array, start: number, end: number): string {
+  const range = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  if (isAscii(range)) return utf8Slice!.call(bytes, start, end); // V8's ASCII path: a one-byte string
+  let utf16: Uint8Array;
+  try {
+    utf16 = transcode(range, 'utf8', 'utf16le');
+  } catch {
+    return utf8Slice!.call(bytes, start, end); // invalid UTF-8: replacement decoding
+  }
+  return ucs2Slice!.call(utf16, 0, utf16.length);
+}
 
 /** The portable decoder behind {@link decodeUtf8}; exported so tests can compare the two. */
 export function decodeWithTextDecoder(bytes: Uint8Array, start: number, end: number): string {
