@@ -90,6 +90,8 @@ export interface ReadResult {
   /** Human-readable detail for abnormal ends (error code and message). */
   readonly endDetail: string;
   readonly elapsedMs: number;
+  /** Only when a decoder ran (`decompress` and a known Content-Encoding): each encoded chunk as it arrived (time, size). */
+  readonly encodedChunks?: readonly { readonly at: number; readonly bytes: number }[] | undefined;
 }
 
 /** Ends that say the target could not be reached at all (exit code 2 territory). */
@@ -144,6 +146,7 @@ function readOnce(
   let bodyBytes = 0;
   let lineBytes = 0;
   let chunkAt = 0;
+  let encodedChunks: { at: number; bytes: number }[] | undefined;
   const parser = createParser(
     {
       onEvent: (e) => events.push({ ...e, at: chunkAt }),
@@ -178,6 +181,7 @@ function readOnce(
       resolve({
         requestedUrl: request.url, url, redirects: [...redirects], status, headers, rawHeaders, headersAt,
         chunks, body: concat(chunks), events, comments, retries, end, endDetail, elapsedMs: now(),
+        ...(encodedChunks ? { encodedChunks } : {}),
       });
     };
     const onAbort = () => finish('aborted', 'aborted by the harness (case or run time limit)');
@@ -236,6 +240,9 @@ function readOnce(
       if (request.decompress && encoding && encoding !== 'identity') {
         decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
         if (decoder) {
+          const arrivals: { at: number; bytes: number }[] = [];
+          encodedChunks = arrivals;
+          response.on('data', (d: Buffer) => { arrivals.push({ at: now(), bytes: d.byteLength }); });
           decoder.on('error', (error: Error) => finish('decode-error', `cannot decode Content-Encoding ${encoding}: ${error.message}`));
           response.pipe(decoder);
           source = decoder;
