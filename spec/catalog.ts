@@ -374,4 +374,16 @@ export const REQUIREMENTS = [
   { id: "SRV-IDS-FRESH", level: "note", levelText: "practice (mission: replay)", binds: "server", area: "wire",
     rule: "Event ids are fresh: never repeated on a stream, and ordered (numeric ids increase) so that `Last-Event-ID` names one position to resume after.",
     anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header", evidence: "" },
+  // Multi-instance deployments: the spec's Last-Event-ID semantics applied across every instance behind
+  // one stream URL (a reconnecting client lands on whichever instance the load balancer picks). Checked
+  // by `check <url> --peer <url2>`; source: the Last-Event-ID header section and the reconnection model.
+  { id: "SRV-CLUSTER-FANOUT", level: "note", levelText: "practice (Last-Event-ID semantics across a deployment)", binds: "server", area: "wire",
+    rule: "In a deployment of several instances serving one stream, an event published through any instance reaches the open streams of every instance: which instance a client holds is an accident of load balancing.",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model", evidence: "" },
+  { id: "SRV-CLUSTER-RESUME", level: "note", levelText: "practice (Last-Event-ID semantics across a deployment)", binds: "server", area: "wire",
+    rule: "A client reconnecting with `Last-Event-ID` to any instance resumes right after that event, also when another instance issued the id and when events were published while it moved: no gap, no duplicate.",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header", evidence: "" },
+  { id: "SRV-CLUSTER-IDS-UNIQUE", level: "note", levelText: "practice (Last-Event-ID semantics across a deployment)", binds: "server", area: "wire",
+    rule: "Event ids are unique across the deployment: two instances never issue the same id for different events (a `Last-Event-ID` must name one position wherever the client reconnects).",
+    anchor: "https://html.spec.whatwg.org/multipage/server-sent-events.html#the-last-event-id-header", evidence: "" },
 ] as const satisfies readonly Requirement[];

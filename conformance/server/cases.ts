@@ -1,6 +1,7 @@
 // The server case catalog for `check <url>`, in report order. IDs are stable: never renamed.
 import type { CaseInfo } from '../model.ts';
 import { AUTH_CASES } from './auth.ts';
+import { CLUSTER_CASES } from './cluster.ts';
 import type { ServerCase } from './context.ts';
 import { FRAMING_CASES } from './framing.ts';
 import { HEARTBEAT_CASES } from './heartbeat.ts';
@@ -10,7 +11,7 @@ import { RESPONSE_CASES } from './response.ts';
 import { STOP_CASES } from './stop.ts';
 
 export const SERVER_RUNNABLE_CASES: readonly ServerCase[] = [
-  ...RESPONSE_CASES, ...FRAMING_CASES, ...HEARTBEAT_CASES, ...REPLAY_CASES, ...AUTH_CASES, ...STOP_CASES, ...PUBLISH_CASES,
+  ...RESPONSE_CASES, ...FRAMING_CASES, ...HEARTBEAT_CASES, ...REPLAY_CASES, ...AUTH_CASES, ...STOP_CASES, ...PUBLISH_CASES, ...CLUSTER_CASES,
 ];
 
 /** Static descriptions (no network), imported by the coverage tool. */
@@ -18,6 +19,7 @@ export const SERVER_CASES: readonly CaseInfo[] = SERVER_RUNNABLE_CASES.map(({ id
 
 /** Cases that publish: on a stream shared between cases (no {channel}) they run one at a time. */
 export const COOPERATIVE_CASE_IDS: ReadonlySet<string> = new Set([
+  'server.cluster.fanout', 'server.cluster.resume-on-peer', 'server.cluster.ids-unique', 'server.cluster.publish-during-switch',
   'server.response.incremental', 'server.response.compression', 'server.binary.base64', 'server.replay.resumes-after-id',
   'server.replay.query-param', 'server.replay.publish-while-disconnected', 'server.stop.closed-channel-204',
   'server.publish.round-trip', 'server.publish.property',

@@ -52,6 +52,11 @@ export interface ServerTargetConfig {
   readonly propertyRuns: number;
   /** Time budget of the property case (runs and shrinking), ms. */
   readonly propertyTimeMs: number;
+  /**
+   * Other instances of the same deployment (`--peer`, `--peer-publish`): stream URL (may contain
+   * `{channel}`, like `url`) and, when given, that instance's publish URL. The cluster cases use them.
+   */
+  readonly peers?: readonly { readonly url: string; readonly publishUrl?: string | undefined }[] | undefined;
   /** Proxy and TLS trust for every request to the target (transport.ts); default direct with Node's trust. */
   readonly transport?: Transport | undefined;
 }

@@ -12,6 +12,11 @@ export interface FaultCoverage {
   /** Cases that may also fail because the fault breaks what they observe. */
   readonly collateral: readonly string[];
   readonly why?: string | undefined;
+  /**
+   * `cluster`: the fault acts between instances, so it is judged with two instances sharing one
+   * Redis store and `check A --peer B` (cluster-self-validation.test.ts), not against one server.
+   */
+  readonly deployment?: 'cluster' | undefined;
 }
 
 const DELIVERY = [
@@ -37,4 +42,7 @@ export const FAULT_COVERAGE: readonly FaultCoverage[] = [
   { fault: 'buffering', caughtBy: ['server.response.incremental'], collateral: DELIVERY.filter((c) => c !== 'server.response.incremental'), why: 'events and heartbeats are held back until 64 KiB accumulate' },
   { fault: 'no-heartbeat', caughtBy: ['server.heartbeat.interval'], collateral: [] },
   { fault: 'ignore-204', caughtBy: ['server.stop.closed-channel-204'], collateral: [] },
+  { fault: 'local-fanout-only', caughtBy: ['server.cluster.fanout'], collateral: [], deployment: 'cluster' },
+  { fault: 'replay-local-only', caughtBy: ['server.cluster.resume-on-peer', 'server.cluster.publish-during-switch'], collateral: [], deployment: 'cluster' },
+  { fault: 'per-instance-ids', caughtBy: ['server.cluster.ids-unique'], collateral: [], deployment: 'cluster' },
 ];

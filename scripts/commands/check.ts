@@ -34,6 +34,10 @@ Target:
   --last-event-id-param <name>    query parameter the server also accepts for Last-Event-ID
   --no-replay                     declare that the server does not replay (replay cases UNSUPPORTED)
   --expect-status <code>=<url>    declare that <url> answers <code> (repeatable), e.g. 204=https://…/closed
+  --peer <url>                    another instance of the same deployment (repeatable; may contain
+                                  {channel} like <url>): runs the cluster cases (fan-out, resume on
+                                  another instance, ids unique across instances, publish during a switch)
+  --peer-publish <url>            that peer's publish URL (repeatable, in --peer order)
   --browser <chromium,firefox>    also observe the target through real browsers' EventSource (area browser)
   --ca <pem file>                 also trust these CA certificates for HTTPS targets (added to Node's
                                   default roots, not replacing them); browsers trust the target's
@@ -43,7 +47,7 @@ Target:
   HTTPS targets are reached through a CONNECT tunnel.
 Selection:
   --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
-  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish, browser
+  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish, cluster, browser
   --exclude <glob>                leave out matching cases (repeatable)
   --list                          print the cases with their requirement IDs and exit (no network)
 Results:
@@ -84,6 +88,9 @@ export interface CheckOptions {
   lastEventIdParam?: string | undefined;
   noReplay: boolean;
   expectStatus: { url: string; status: number }[];
+  /** `--peer`: other instances of the deployment; `--peer-publish`: their publish URLs, in order. */
+  peers: string[];
+  peerPublish: string[];
   ids: string[];
   areas: string[];
   exclude: string[];
@@ -131,7 +138,7 @@ function httpUrl(name: string, value: string | undefined): string {
 
 export function parseCheckArgs(args: readonly string[]): CheckOptions {
   const o: CheckOptions = {
-    headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], ids: [], areas: [], exclude: [],
+    headers: {}, publishHeaders: {}, base64Events: [], observeMs: 3000, noReplay: false, expectStatus: [], peers: [], peerPublish: [], ids: [], areas: [], exclude: [],
     list: false, reporters: [], strict: false, seed: Math.floor(Math.random() * 2 ** 31), headerTimeoutMs: 3000, deliveryMs: 1500,
     caseTimeoutMs: 15_000, runTimeoutMs: 120_000, propertyRuns: 10, propertyTimeMs: 20_000, concurrency: 6, browsers: [], quiet: false,
   };
@@ -172,6 +179,8 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
         o.expectStatus.push({ status: Number(m[1]), url: httpUrl(flag, m[2]) });
         break;
       }
+      case '--peer': o.peers.push(httpUrl(flag, value())); break;
+      case '--peer-publish': o.peerPublish.push(httpUrl(flag, value())); break;
       case '--case': o.ids.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--area': o.areas.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--exclude': o.exclude.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
@@ -202,6 +211,8 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     throw new UsageError('use {channel} in both the stream URL and --publish, or in neither');
   }
   if (o.ca && o.insecure) throw new UsageError('use --ca <pem> or --insecure, not both');
+  if (o.peerPublish.length > o.peers.length) throw new UsageError('--peer-publish pairs with a --peer (give the peers first, in the same order)');
+  if (o.url && o.peers.some((p) => p.includes('{channel}') !== o.url!.includes('{channel}'))) throw new UsageError('use {channel} in both the stream URL and every --peer, or in none');
   if (!o.reporters.length) o.reporters.push({ format: 'text' });
   return o;
 }
@@ -232,7 +243,7 @@ function redactedOptions(o: CheckOptions): Record<string, unknown> {
   return {
     headers: redact(o.headers), publishHeaders: redact(o.publishHeaders), protectedUrl: o.protectedUrl, authQuery: o.authQuery ? `${o.authQuery.split('=')[0]}=<redacted>` : undefined,
     publishUrl: o.publishUrl, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs, observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam,
-    noReplay: o.noReplay, expectStatus: o.expectStatus, ids: o.ids, areas: o.areas, exclude: o.exclude, baselineFile: o.baselineFile,
+    noReplay: o.noReplay, expectStatus: o.expectStatus, peers: o.peers, peerPublish: o.peerPublish, ids: o.ids, areas: o.areas, exclude: o.exclude, baselineFile: o.baselineFile,
     headerTimeoutMs: o.headerTimeoutMs, deliveryMs: o.deliveryMs, caseTimeoutMs: o.caseTimeoutMs, runTimeoutMs: o.runTimeoutMs, propertyRuns: o.propertyRuns,
     browsers: o.browsers,
     // Which executable each browser case runs (found at run time; the cases' evidence has the version).
@@ -262,7 +273,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
     protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
     observeMs: o.observeMs, lastEventIdParam: o.lastEventIdParam, noReplay: o.noReplay, expectStatus: o.expectStatus, headerTimeoutMs: o.headerTimeoutMs,
     deliveryMs: o.deliveryMs, maxBodyBytes: 4 * 1024 * 1024, maxLineBytes: 256 * 1024, propertyRuns: o.propertyRuns, propertyTimeMs: o.propertyTimeMs,
-    transport,
+    transport, peers: o.peers.map((url, i) => ({ url, publishUrl: o.peerPublish[i] })),
   }, o.seed);
   const SERVER_RUNNABLE_CASES = [...base, ...browserCases(o.browsers)];
   // On a stream shared by all cases, publishing cases must not see each other's events out of turn.
