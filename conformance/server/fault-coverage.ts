@@ -22,7 +22,7 @@ export interface FaultCoverage {
 const DELIVERY = [
   'server.response.incremental', 'server.response.compression', 'server.binary.base64', 'server.heartbeat.interval',
   'server.replay.resumes-after-id', 'server.replay.query-param', 'server.replay.publish-while-disconnected',
-  'server.publish.round-trip', 'server.publish.property',
+  'server.publish.round-trip', 'server.publish.property', 'server.path.buffering',
 ];
 const DATA = ['server.binary.base64', 'server.replay.publish-while-disconnected', 'server.publish.round-trip', 'server.publish.property'];
 const REPLAY = ['server.replay.query-param', 'server.replay.publish-while-disconnected', 'server.publish.property'];
@@ -39,7 +39,7 @@ export const FAULT_COVERAGE: readonly FaultCoverage[] = [
   { fault: 'duplicate-on-replay', caughtBy: ['server.replay.resumes-after-id'], collateral: REPLAY, why: 'every reconnect repeats one event' },
   { fault: 'auth-bypass', caughtBy: ['server.auth.no-credentials', 'server.auth.wrong-credentials'], collateral: [] },
   { fault: 'no-www-authenticate', caughtBy: ['server.auth.www-authenticate'], collateral: [] },
-  { fault: 'buffering', caughtBy: ['server.response.incremental'], collateral: DELIVERY.filter((c) => c !== 'server.response.incremental'), why: 'events and heartbeats are held back until 64 KiB accumulate' },
+  { fault: 'buffering', caughtBy: ['server.response.incremental', 'server.path.buffering'], collateral: DELIVERY.filter((c) => c !== 'server.response.incremental' && c !== 'server.path.buffering'), why: 'events and heartbeats are held back until 64 KiB accumulate' },
   { fault: 'no-heartbeat', caughtBy: ['server.heartbeat.interval'], collateral: [] },
   { fault: 'ignore-204', caughtBy: ['server.stop.closed-channel-204'], collateral: [] },
   { fault: 'local-fanout-only', caughtBy: ['server.cluster.fanout'], collateral: [], deployment: 'cluster' },

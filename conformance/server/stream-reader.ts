@@ -14,6 +14,7 @@ import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { createParser, type SseEvent } from '../../reference/parser.ts';
 import { requestTarget, type TargetRequest, type Transport } from './transport.ts';
+import type { Http2Info } from './h2-client.ts';
 
 export interface ReadRequest {
   readonly url: string;
@@ -92,6 +93,10 @@ export interface ReadResult {
   readonly elapsedMs: number;
   /** Only when a decoder ran (`decompress` and a known Content-Encoding): each encoded chunk as it arrived (time, size). */
   readonly encodedChunks?: readonly { readonly at: number; readonly bytes: number }[] | undefined;
+  /** HTTP version of the response (`1.1`, `1.0`, `2.0`). */
+  readonly httpVersion?: string | undefined;
+  /** Over HTTP/2 (`check --http2`): protocol and how the stream ended (END_STREAM or RST_STREAM). */
+  readonly http2?: Http2Info | undefined;
 }
 
 /** Ends that say the target could not be reached at all (exit code 2 territory). */
@@ -182,6 +187,8 @@ function readOnce(
         requestedUrl: request.url, url, redirects: [...redirects], status, headers, rawHeaders, headersAt,
         chunks, body: concat(chunks), events, comments, retries, end, endDetail, elapsedMs: now(),
         ...(encodedChunks ? { encodedChunks } : {}),
+        ...(res?.httpVersion ? { httpVersion: res.httpVersion } : {}),
+        ...(res && 'sseHttp2' in res ? { http2: { ...(res as unknown as { sseHttp2: Http2Info }).sseHttp2 } } : {}),
       });
     };
     const onAbort = () => finish('aborted', 'aborted by the harness (case or run time limit)');

@@ -16,6 +16,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { requestHttp2 } from './h2-client.ts';
 
 export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
@@ -26,6 +27,8 @@ export interface TransportOptions {
   readonly ca?: string | undefined;
   /** Skip certificate verification of targets. */
   readonly insecure?: boolean | undefined;
+  /** Speak HTTP/2 to targets (`check --http2`): h2 with ALPN over TLS, h2c with prior knowledge otherwise. */
+  readonly http2?: boolean | undefined;
 }
 
 export interface Transport {
@@ -34,6 +37,8 @@ export interface Transport {
   readonly insecure: boolean;
   /** TLS options for every connection to a target. */
   readonly tls: Pick<tls.ConnectionOptions, 'secureContext' | 'rejectUnauthorized'>;
+  /** HTTP/2 to targets (h2-client.ts); absent or false: HTTP/1.1. */
+  readonly http2?: boolean | undefined;
 }
 
 /** No proxy, default trust: what a bare `readResponse` uses. */
@@ -55,7 +60,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
     secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ...fromEnv, options.ca] });
   }
   return {
-    env: options.env ?? process.env, ca: options.ca, insecure,
+    env: options.env ?? process.env, ca: options.ca, insecure, ...(options.http2 ? { http2: true } : {}),
     tls: { rejectUnauthorized: !insecure, ...(secureContext ? { secureContext } : {}) },
   };
 }
@@ -233,6 +238,10 @@ export function requestTarget(target: URL, options: TargetRequestOptions, transp
   const choice = resolveProxy(target, transport.env);
   if (choice.kind === 'invalid') throw new Error(choice.detail);
   const base = { method: options.method, maxHeaderSize: options.maxHeaderSize };
+  if (transport.http2) {
+    if (choice.kind === 'proxy') throw new Error(`HTTP/2 through a proxy is not supported (--http2 with ${redactProxy(choice.proxy)}); set NO_PROXY for the target`);
+    return requestHttp2(target, options, transport.tls);
+  }
   if (choice.kind === 'direct') {
     const req = secure
       ? https.request(target, { ...base, headers: options.headers, agent: false, ...transport.tls })
