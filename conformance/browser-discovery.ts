@@ -55,7 +55,7 @@ export function systemDiscoveryEnv(): DiscoveryEnv {
   };
 }
 
-export const ENV_VAR: Record<BrowserName, 'CHROMIUM_PATH' | 'FIREFOX_PATH'> = { chromium: 'CHROMIUM_PATH', firefox: 'FIREFOX_PATH' };
+export const ENV_VAR: Record<BrowserName, 'CHROMIUM_PATH' | 'FIREFOX_PATH' | 'WEBKIT_WEBDRIVER_PATH'> = { chromium: 'CHROMIUM_PATH', firefox: 'FIREFOX_PATH', webkit: 'WEBKIT_WEBDRIVER_PATH' };
 
 /** Where a candidate comes from, shown by `sse-conformance browsers`. */
 export type CandidateSource = 'env' | 'PATH' | 'system' | 'app bundle' | 'puppeteer cache';
@@ -68,6 +68,8 @@ export interface Candidate {
 const PATH_NAMES: Record<BrowserName, readonly string[]> = {
   chromium: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'],
   firefox: ['firefox-esr', 'firefox'],
+  // WebKit is WebKitGTK's WebDriver, which launches MiniBrowser itself (conformance/webkit.ts).
+  webkit: ['WebKitWebDriver'],
 };
 
 // Absolute paths for when PATH is minimal (cron, CI, sudo): Debian keeps the real binary in
@@ -78,11 +80,14 @@ const LINUX_PATHS: Record<BrowserName, readonly string[]> = {
     '/usr/lib/chromium-browser/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/opt/google/chrome/chrome',
   ],
   firefox: ['/usr/bin/firefox-esr', '/usr/bin/firefox', '/usr/lib/firefox-esr/firefox-esr', '/usr/lib/firefox/firefox', '/usr/lib64/firefox/firefox', '/snap/bin/firefox', '/opt/firefox/firefox'],
+  webkit: ['/usr/bin/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.1/WebKitWebDriver', '/usr/libexec/webkit2gtk-4.0/WebKitWebDriver'],
 };
 
 const MAC_BUNDLES: Record<BrowserName, readonly string[]> = {
   chromium: ['Chromium.app/Contents/MacOS/Chromium', 'Google Chrome.app/Contents/MacOS/Google Chrome'],
   firefox: ['Firefox.app/Contents/MacOS/firefox'],
+  // Safari's safaridriver is another WebDriver with another network stack: not what the harness drives.
+  webkit: [],
 };
 
 /** puppeteer's cache folder: PUPPETEER_CACHE_DIR, else ~/.cache/puppeteer (its default on every platform). */
@@ -111,6 +116,7 @@ function compareVersions(a: string, b: string): number {
  * install`): <cache>/chrome/<platform>-<build>/chrome-<platform>/chrome, newest build first.
  */
 function cacheCandidates(name: BrowserName, d: DiscoveryEnv): string[] {
+  if (name === 'webkit') return []; // puppeteer has no WebKitGTK
   const path = d.platform === 'win32' ? win32 : posix;
   const root = path.join(puppeteerCacheDir(d), name === 'chromium' ? 'chrome' : 'firefox');
   const platformPrefix = d.platform === 'darwin' ? 'mac' : d.platform === 'win32' ? 'win' : 'linux';
@@ -170,6 +176,15 @@ export function systemKind(d: Pick<DiscoveryEnv, 'platform' | 'osRelease'>): Sys
 
 /** The install command for a browser on a system, as a user would type it. */
 export function installCommand(name: BrowserName, kind: SystemKind): string {
+  if (name === 'webkit') {
+    // WebKitGTK's WebDriver plus a display server (MiniBrowser has no headless mode).
+    switch (kind) {
+      case 'debian': case 'ubuntu': return 'apt-get install -y --no-install-recommends webkit2gtk-driver xvfb';
+      case 'fedora': return 'dnf install webkit2gtk4.1 xorg-x11-server-Xvfb';
+      case 'arch': return 'pacman -S webkit2gtk-4.1 xorg-server-xvfb';
+      default: return 'install WebKitGTK (its WebKitWebDriver) and Xvfb; WebKitGTK runs on Linux only';
+    }
+  }
   switch (kind) {
     case 'debian': return `apt-get install -y ${name === 'chromium' ? 'chromium' : 'firefox-esr'}`;
     case 'fedora': return `dnf install ${name}`;
@@ -184,9 +199,10 @@ function notFoundMessage(name: BrowserName, d: DiscoveryEnv, where: string): { m
   const kind = systemKind(d);
   const command = installCommand(name, kind);
   const how = kind === 'debian' ? `${command} (as root), or sse-conformance browsers install ${name}`
+    : name === 'webkit' ? command
     : kind === 'ubuntu' ? `${command} (Ubuntu's chromium-browser and firefox are snaps, which puppeteer cannot always drive)`
     : command;
-  return { message: `${name} not found ${where}; install it: ${how}; or set ${ENV_VAR[name]} to the browser's executable`, installCommand: command };
+  return { message: `${name} not found ${where}; install it: ${how}; or set ${ENV_VAR[name]} to ${name === 'webkit' ? 'WebKitGTK\'s WebKitWebDriver' : 'the browser\'s executable'}`, installCommand: command };
 }
 
 /** Finds the browser executable: the env var when set (never silently replaced), else the first candidate that exists. */
@@ -201,4 +217,14 @@ export function discoverBrowser(name: BrowserName, d: DiscoveryEnv = systemDisco
   if (first) return { found: true, path: first.path, source: first.source, others: existing.slice(1) };
   const names = PATH_NAMES[name].join(', ');
   return { found: false, ...notFoundMessage(name, d, `(looked for ${names} on PATH, the usual install paths and puppeteer's cache ${puppeteerCacheDir(d)})`) };
+}
+
+/** Xvfb, the display WebKit's MiniBrowser runs on: XVFB_PATH, else Xvfb on PATH or in /usr/bin. */
+export function discoverXvfb(d: DiscoveryEnv = systemDiscoveryEnv()): { found: true; path: string } | { found: false; message: string } {
+  const fromEnv = d.env['XVFB_PATH'];
+  if (fromEnv) return d.isExecutable(fromEnv) ? { found: true, path: fromEnv } : { found: false, message: `Xvfb not found at ${fromEnv} (from XVFB_PATH)` };
+  const dirs = (d.env['PATH'] ?? '').split(':').filter(Boolean);
+  for (const p of [...dirs.map((dir) => posix.join(dir, 'Xvfb')), '/usr/bin/Xvfb']) if (d.isExecutable(p)) return { found: true, path: p };
+  const kind = systemKind(d);
+  return { found: false, message: `Xvfb not found (WebKit's MiniBrowser has no headless mode and needs a display); install it: ${installCommand('webkit', kind)}; or set XVFB_PATH` };
 }

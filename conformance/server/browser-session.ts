@@ -9,6 +9,7 @@
 import type { BrowserContext, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import type { LaunchedBrowser } from '../browsers.ts';
 import { startRelay, type BrowserRelay, type RelayedRequest } from './browser-relay.ts';
+import { openWebKitSession } from './browser-webkit.ts';
 import { PAGE_PATH, REPORT_BINDING, pageHtml, parseReport, type PageConfig, type PageReport } from './browser-page.ts';
 
 export interface SessionOptions {
@@ -58,8 +59,10 @@ export class BrowserSession {
 
   constructor(
     readonly options: SessionOptions,
-    private readonly context: BrowserContext,
-    readonly page: Page,
+    /** What to close with the session: a puppeteer browser context, or WebKit's WebDriver session (browser-webkit.ts). */
+    private readonly context: { close(): Promise<unknown> },
+    /** The puppeteer page; undefined in WebKit (WebDriver). */
+    readonly page: Page | undefined,
     private readonly relay: BrowserRelay,
   ) {
     this.pageUrl = `${options.pageOrigin}${PAGE_PATH}`;
@@ -160,6 +163,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * caller owns `close()` of the returned session.
  */
 export async function openBrowserSession(options: SessionOptions): Promise<BrowserSession> {
+  // WebKit has no interception or exposed bindings over WebDriver: the same session, built another way.
+  if (options.browser.name === 'webkit') return openWebKitSession({ ...options, browser: options.browser });
   const relay = await startRelay({ headerTimeoutMs: options.headerTimeoutMs });
   const limit = Math.max(options.headerTimeoutMs, 5000);
   let context: BrowserContext | undefined;

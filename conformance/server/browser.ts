@@ -16,6 +16,7 @@ import { check, type CaseOutcome } from '../runner.ts';
 import { headersEvidence } from './capture-evidence.ts';
 import type { PublishBody, ServerCase, ServerContext } from './context.ts';
 import { openBrowserSession, type BrowserSession, type SessionOptions } from './browser-session.ts';
+import { BrowserSessionUnsupportedError } from './browser-webkit.ts';
 import { expectedData } from './publish-session.ts';
 import type { ReadResult, TimedEvent } from './stream-reader.ts';
 import { describeOffered, offeredTo } from './browser-wire.ts';
@@ -28,8 +29,8 @@ export function probeOrigin(targetUrl: string): string {
   return `${new URL(targetUrl).protocol}//${PROBE_ORIGIN_HOST}`;
 }
 
-/** Browsers' reconnection time when the stream sets none (browsers.md: Chromium 3 s, Firefox 5 s). */
-const DEFAULT_RETRY_MS: Record<BrowserName, number> = { chromium: 3000, firefox: 5000 };
+/** Browsers' reconnection time when the stream sets none (browsers.md: Chromium 3 s, Firefox 5 s; WebKit 3 s, measured in browser-webkit.test.ts). */
+const DEFAULT_RETRY_MS: Record<BrowserName, number> = { chromium: 3000, firefox: 5000, webkit: 3000 };
 /** Longest `retry` the reconnect case waits out. */
 const MAX_RETRY_WAIT_MS = 20_000;
 
@@ -87,6 +88,8 @@ async function withSession(
   try {
     session = await openBrowserSession({ ...options, browser, headerTimeoutMs: ctx.config.headerTimeoutMs });
   } catch (error) {
+    // What an engine cannot do (WebKit: an HTTPS page origin) is UNSUPPORTED with the reason, never a pass.
+    if (error instanceof BrowserSessionUnsupportedError) return { verdict: 'UNSUPPORTED', reason: error.message, checks: [] };
     return { verdict: 'ERROR', reason: `${browser.version}: ${error instanceof Error ? error.message : String(error)}`, checks: [] };
   }
   try {
@@ -538,7 +541,7 @@ async function crossOriginCredentials(ctx: ServerContext, name: BrowserName, sig
 
 // ---- the catalog --------------------------------------------------------------------------------
 
-const TITLE: Record<BrowserName, string> = { chromium: 'Chromium', firefox: 'Firefox' };
+const TITLE: Record<BrowserName, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
 
 /** The browser cases for the given browsers, in report order. Case IDs are stable. */
 export function browserCases(names: readonly BrowserName[]): ServerCase[] {

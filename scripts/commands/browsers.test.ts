@@ -49,7 +49,10 @@ describe('browsers (listing, on this machine)', () => {
     const r = await withoutBrowserEnv(() => capture(['browsers', '--json']));
     expect(r.code).toBe(0);
     const { browsers } = JSON.parse(r.out) as { browsers: BrowserListing[] };
-    expect(browsers.map((b) => b.name)).toEqual(['chromium', 'firefox']);
+    expect(browsers.map((b) => b.name)).toEqual(['chromium', 'firefox', 'webkit']);
+    // WebKit is installed on this machine (.ci/run and scripts/setup-browsers.sh install it): its version comes from the package.
+    expect(browsers[2]).toMatchObject({ found: true, path: '/usr/bin/WebKitWebDriver', envVar: 'WEBKIT_WEBDRIVER_PATH', drivenBy: expect.stringContaining('WebKitWebDriver') });
+    expect(browsers[2]!.version).toMatch(/^WebKitGTK \d+\.\d+\.\d+ \(libwebkit2gtk-4\.1-0 \d/);
     const chromium = browsers[0]!;
     expect(chromium).toMatchObject({ found: true, drivenBy: 'puppeteer-core over CDP', envVar: 'CHROMIUM_PATH' });
     expect(realpathSync(chromium.path!)).toBe(realpathSync('/usr/bin/chromium'));
@@ -88,8 +91,8 @@ describe('browsers (listing, on this machine)', () => {
     expect((await capture(['browsers', 'list'])).code).toBe(64);
     const unknown = await capture(['browsers', 'install', 'safari']);
     expect(unknown.code).toBe(64);
-    expect(unknown.err).toContain('unknown browser "safari" (chromium, firefox)');
-    expect((await capture(['browsers', 'install'])).err).toContain('browsers install needs a browser: chromium or firefox');
+    expect(unknown.err).toContain('unknown browser "safari" (chromium, firefox, webkit)');
+    expect((await capture(['browsers', 'install'])).err).toContain('browsers install needs a browser: chromium, firefox or webkit');
     expect((await capture(['browsers', 'install', 'chromium', 'firefox'])).code).toBe(64);
     expect((await capture(['browsers', 'install', 'chromium', '--yes'])).code).toBe(64);
   });
@@ -147,6 +150,18 @@ describe('browsers install', () => {
     for (const system of ['fedora', 'arch', 'macos', 'other'] as const) expect(installPlan('firefox', facts({ system })).kind).toBe('download');
     expect(installPlan('chromium', facts({ hasAptGet: false })).kind).toBe('download');
     expect(installPlan('chromium', facts({}), true)).toMatchObject({ kind: 'download', browser: 'chrome' });
+  });
+
+  it('plans WebKit as apt-get webkit2gtk-driver xvfb on Debian and Ubuntu, else the command to run by hand (puppeteer has no WebKitGTK)', () => {
+    const root = installPlan('webkit', facts({}));
+    expect(root.kind === 'apt' && root.commands.map(shellLine)).toEqual([
+      'apt-get -o DPkg::Lock::Timeout=300 update', 'apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends webkit2gtk-driver xvfb',
+    ]);
+    expect(installPlan('webkit', facts({ system: 'ubuntu' })).kind).toBe('apt');
+    expect(installPlan('webkit', facts({}), true).kind).toBe('apt');
+    expect(installPlan('webkit', facts({ isRoot: false }))).toEqual({ kind: 'manual', command: 'apt-get install -y --no-install-recommends webkit2gtk-driver xvfb', note: expect.stringContaining('sudo -n') });
+    expect(installPlan('webkit', facts({ system: 'fedora' }))).toMatchObject({ kind: 'manual', command: 'dnf install webkit2gtk4.1 xorg-x11-server-Xvfb' });
+    expect(installPlan('webkit', facts({ system: 'macos', hasAptGet: false }))).toMatchObject({ kind: 'manual', command: expect.stringContaining('Linux only') });
   });
 
   it('shellLine quotes what a shell would split', () => {

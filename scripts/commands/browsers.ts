@@ -4,30 +4,34 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { BROWSER_NAMES, type BrowserName } from '../../conformance/browsers.ts';
 import {
-  discoverBrowser, ENV_VAR, puppeteerCacheDir, systemDiscoveryEnv, systemKind, type DiscoveryEnv, type SystemKind,
+  discoverBrowser, discoverXvfb, ENV_VAR, installCommand, puppeteerCacheDir, systemDiscoveryEnv, systemKind, type DiscoveryEnv, type SystemKind,
 } from '../../conformance/browser-discovery.ts';
 import { UsageError, type Command } from '../cli.ts';
+import { webkitPackageVersion } from '../../conformance/webkit.ts';
 
 export const usage = `Usage: sse-conformance browsers [--json]
-       sse-conformance browsers install <chromium|firefox> [--dry-run] [--download]
+       sse-conformance browsers install <chromium|firefox|webkit> [--dry-run] [--download]
 
 Lists the browsers the browser checks (check --browser, client --browser) would run: name,
-version (from <executable> --version), path, and how puppeteer-core drives it (Chromium over
-CDP, Firefox over WebDriver BiDi). A missing browser is listed with the install command for
-this system.
+version (from <executable> --version; WebKit: the WebKitGTK package), path, and how it is driven
+(Chromium over CDP and Firefox over WebDriver BiDi by puppeteer-core; WebKit: WebKitGTK's
+WebKitWebDriver, W3C WebDriver classic, launching MiniBrowser under a private Xvfb). A missing
+browser is listed with the install command for this system.
 
 Discovery order: CHROMIUM_PATH / FIREFOX_PATH when set (used as given, never replaced); then
 chromium, chromium-browser, google-chrome, google-chrome-stable (Firefox: firefox-esr, firefox)
 on PATH; then the usual install paths (/usr/bin, /usr/lib/chromium, /usr/lib64/chromium-browser,
 /snap/bin, /opt/google/chrome; macOS: the app bundles in /Applications and ~/Applications);
 then browsers downloaded by puppeteer (PUPPETEER_CACHE_DIR, default ~/.cache/puppeteer),
-newest first.
+newest first. WebKit: WEBKIT_WEBDRIVER_PATH, else WebKitWebDriver on PATH or in /usr/bin,
+/usr/libexec/webkit2gtk-4.1; plus Xvfb (XVFB_PATH, else on PATH).
 
 Options:
   --json          machine-readable listing on stdout
 
-install <chromium|firefox>
-  Installs a browser on request. On Debian with apt-get, as root or through "sudo -n": the
+install <chromium|firefox|webkit>
+  Installs a browser on request. WebKit: apt-get install webkit2gtk-driver xvfb on Debian and
+  Ubuntu (root or "sudo -n"); elsewhere the command for the system is printed (no download). On Debian with apt-get, as root or through "sudo -n": the
   Debian package (chromium, firefox-esr). Elsewhere (Ubuntu, whose packages are snaps, Fedora,
   Arch, macOS, or without root): puppeteer's own download (@puppeteer/browsers: Chrome for
   Testing or Firefox, stable channel) into the puppeteer cache, where discovery finds it.
@@ -40,6 +44,7 @@ Exit codes: 0 ok, 1 install failed, 64 usage error.`;
 const DRIVEN_BY: Record<BrowserName, string> = {
   chromium: 'puppeteer-core over CDP',
   firefox: 'puppeteer-core over WebDriver BiDi',
+  webkit: 'WebKitWebDriver (W3C WebDriver classic) launching MiniBrowser under a private Xvfb',
 };
 
 export interface BrowserListing {
@@ -72,6 +77,13 @@ export function browserVersion(path: string, timeoutMs = 10_000): Promise<{ vers
   });
 }
 
+async function webkitListingVersion(): Promise<{ version?: string; error?: string }> {
+  const xvfb = discoverXvfb();
+  const pkg = await webkitPackageVersion();
+  const note = xvfb.found ? '' : `; ${xvfb.message}`;
+  return pkg ? { version: `WebKitGTK ${pkg.version} (${pkg.package}; WebCore EventSource, network stack libsoup)${note}` } : { error: `no WebKitGTK package found by dpkg-query (the version is read from the WebDriver session at run time)${note}` };
+}
+
 function real(path: string): string {
   try {
     return realpathSync(path);
@@ -84,7 +96,8 @@ export async function listBrowsers(d: DiscoveryEnv = systemDiscoveryEnv()): Prom
   return Promise.all(BROWSER_NAMES.map(async (name): Promise<BrowserListing> => {
     const found = discoverBrowser(name, d);
     if (!found.found) return { name, found: false, drivenBy: DRIVEN_BY[name], message: found.message, installCommand: found.installCommand, envVar: ENV_VAR[name] };
-    const v = await browserVersion(found.path);
+    // WebKitWebDriver has no --version (it prints its usage) and MiniBrowser's needs a display: ask the package.
+    const v = name === 'webkit' ? await webkitListingVersion() : await browserVersion(found.path);
     // /bin is /usr/bin on merged-/usr systems: list each file once, not once per symlinked folder.
     const seen = new Set([real(found.path)]);
     const alternatives = found.others.map((o) => o.path).filter((p) => (seen.has(real(p)) ? false : (seen.add(real(p)), true)));
@@ -126,24 +139,34 @@ export interface InstallFacts {
 
 export type InstallPlan =
   | { readonly kind: 'apt'; readonly commands: readonly (readonly string[])[]; readonly note?: string | undefined }
-  | { readonly kind: 'download'; readonly browser: 'chrome' | 'firefox'; readonly cacheDir: string; readonly note?: string | undefined };
+  | { readonly kind: 'download'; readonly browser: 'chrome' | 'firefox'; readonly cacheDir: string; readonly note?: string | undefined }
+  /** Nothing this command can run (WebKitGTK outside Debian/Ubuntu, or without root): the command to run by hand. */
+  | { readonly kind: 'manual'; readonly command: string; readonly note?: string | undefined };
 
-const APT_PACKAGE: Record<BrowserName, string> = { chromium: 'chromium', firefox: 'firefox-esr' };
+const APT_PACKAGES: Record<BrowserName, readonly string[]> = { chromium: ['chromium'], firefox: ['firefox-esr'], webkit: ['webkit2gtk-driver', 'xvfb'] };
 
 /** How to install `name` here: apt-get on Debian with root or passwordless sudo, else puppeteer's download. */
 export function installPlan(name: BrowserName, facts: InstallFacts, forceDownload = false): InstallPlan {
+  if (name === 'webkit') {
+    // puppeteer downloads no WebKitGTK: apt-get on Debian and Ubuntu (both ship webkit2gtk-driver), else the system's own command.
+    if ((facts.system === 'debian' || facts.system === 'ubuntu') && facts.hasAptGet && (facts.isRoot || facts.sudoWithoutPassword)) {
+      const sudo = facts.isRoot ? [] : ['sudo', '-n'];
+      return { kind: 'apt', commands: [[...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update'], [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...APT_PACKAGES.webkit]] };
+    }
+    return { kind: 'manual', command: installCommand('webkit', facts.system), note: facts.hasAptGet ? 'apt-get needs root and "sudo -n" is not available' : undefined };
+  }
   const download = (note?: string): InstallPlan => ({ kind: 'download', browser: name === 'chromium' ? 'chrome' : 'firefox', cacheDir: facts.cacheDir, note });
   if (forceDownload) return download();
   if (facts.system === 'debian' && facts.hasAptGet) {
     if (!facts.isRoot && !facts.sudoWithoutPassword) {
-      return download(`apt-get needs root and "sudo -n" is not available; as root you could run: apt-get install -y ${APT_PACKAGE[name]}`);
+      return download(`apt-get needs root and "sudo -n" is not available; as root you could run: apt-get install -y ${APT_PACKAGES[name].join(' ')}`);
     }
     const sudo = facts.isRoot ? [] : ['sudo', '-n'];
     return {
       kind: 'apt',
       commands: [
         [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update'],
-        [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', APT_PACKAGE[name]],
+        [...sudo, 'apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...APT_PACKAGES[name]],
       ],
     };
   }
@@ -211,6 +234,9 @@ async function install(name: BrowserName, dryRun: boolean, forceDownload: boolea
         return 1;
       }
     }
+  } else if (plan.kind === 'manual') {
+    process.stdout.write(`${name} cannot be installed from here; run: ${plan.command}\n`);
+    return dryRun ? 0 : 1;
   } else {
     const what = plan.browser === 'chrome' ? 'Chrome for Testing' : 'Firefox';
     let pb: PuppeteerBrowsers;
@@ -252,8 +278,8 @@ async function install(name: BrowserName, dryRun: boolean, forceDownload: boolea
 }
 
 function parseName(value: string | undefined): BrowserName {
-  if (value === 'chromium' || value === 'firefox') return value;
-  throw new UsageError(value === undefined ? 'browsers install needs a browser: chromium or firefox' : `browsers install: unknown browser ${JSON.stringify(value)} (chromium, firefox)`);
+  if (value === 'chromium' || value === 'firefox' || value === 'webkit') return value;
+  throw new UsageError(value === undefined ? 'browsers install needs a browser: chromium, firefox or webkit' : `browsers install: unknown browser ${JSON.stringify(value)} (chromium, firefox, webkit)`);
 }
 
 export const command: Command = {

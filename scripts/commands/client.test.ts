@@ -18,7 +18,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('client command', () => {
   it('rejects bad usage with UsageError (exit 64)', () => {
     expect(() => parseClientArgs([])).toThrow(UsageError);
-    expect(() => parseClientArgs(['--browser', 'webkit'])).toThrow(/WebKit is not covered/);
+    expect(() => parseClientArgs(['--browser', 'safari'])).toThrow(/unknown browser "safari" \(chromium, firefox, webkit\)/);
+    expect(parseClientArgs(['--browser', 'webkit']).targets).toEqual([{ kind: 'browser', browser: 'webkit' }]);
     expect(() => parseClientArgs(['--name', 'x'])).toThrow(/must follow an --exec/);
     expect(() => parseClientArgs(['--reference', '--reporter', 'pdf'])).toThrow(/unknown format/);
     expect(() => parseClientArgs(['--reference', '--seed', '-1'])).toThrow(UsageError);

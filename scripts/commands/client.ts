@@ -24,7 +24,8 @@ Targets (one or more; each gets its own result):
                                   its own process), undici (undici's EventSource), eventsource (the npm
                                   package \`eventsource\` as installed in your project); same as --exec
   --name <name>                   report name for the preceding --exec/--adapter (default: its hello name)
-  --browser <names>               real browsers via puppeteer-core: chromium, firefox (comma-separated)
+  --browser <names>               real browsers: chromium, firefox (puppeteer-core), webkit (WebKitGTK's
+                                  WebDriver + MiniBrowser under a private Xvfb) (comma-separated)
 Selection:
   --case <glob>                   scenario ID pattern, * = any run of characters (repeatable, comma-separated)
   --area <name>                   parse, reconnect, last-event-id, status, content-type, redirect, request, lifecycle, vectors
@@ -113,7 +114,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
       }
       case '--browser':
         for (const b of list()) {
-          if (b !== 'chromium' && b !== 'firefox') throw new UsageError(`--browser: unknown browser ${JSON.stringify(b)} (chromium, firefox; WebKit is not covered: puppeteer cannot drive it)`);
+          if (b !== 'chromium' && b !== 'firefox' && b !== 'webkit') throw new UsageError(`--browser: unknown browser ${JSON.stringify(b)} (chromium, firefox, webkit)`);
           o.targets.push({ kind: 'browser', browser: b });
         }
         break;

@@ -1,5 +1,6 @@
 /**
- * Real browsers through puppeteer-core (conformance/browsers.ts launchBrowser): one shared launch
+ * Real browsers through puppeteer-core (conformance/browsers.ts launchBrowser; WebKit through
+ * WebDriver: ./webkit.ts, same page and reports): one shared launch
  * per run, one page per scenario, served by the playback server (same origin as the stream). The
  * page opens a native EventSource and reports every observation through an exposed binding; the
  * harness timestamps them on arrival. Browsers cannot set request headers on EventSource, so
@@ -9,12 +10,13 @@ import type { Page } from 'puppeteer-core';
 import { launchBrowser, type BrowserName, type LaunchedBrowser } from '../../browsers.ts';
 import type { PlaybackServer } from '../../../reference/server/playback.ts';
 import type { ClientDriver, DriverOutcome, DriverRun, ObservationInput } from '../driver.ts';
+import { webkitDriver } from './webkit.ts';
 
 export const PAGE_PATH = '/__sse-conformance/client.html';
 
 // The page-side reporter is `send`, never `ssecReport` itself (a page function with the binding's
 // name silently stops the script; see shared/reference/browsers.md).
-const PAGE = `<!doctype html>
+export const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>sse-conformance client page</title>
 <script>
@@ -47,6 +49,7 @@ export interface BrowserDriver extends ClientDriver {
 
 /** Launches the browser once; `close()` closes it. Throws BrowserUnavailableError when it is not installed. */
 export async function browserDriver(options: BrowserDriverOptions): Promise<BrowserDriver> {
+  if (options.browser === 'webkit') return webkitDriver({ ...options, browser: 'webkit' });
   const launched = await launchBrowser(options.browser);
   options.server.setStatic(PAGE_PATH, { contentType: 'text/html; charset=utf-8', body: PAGE });
   return {

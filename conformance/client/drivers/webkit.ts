@@ -1,0 +1,108 @@
+/**
+ * Client scenarios in WebKit (WebKitGTK's MiniBrowser through WebKitWebDriver: conformance/webkit.ts).
+ * The page is the one Chromium and Firefox run (./browser.ts PAGE), served by the playback server
+ * at its own origin, with a report queue in front of it instead of puppeteer's exposed binding;
+ * a long-polling `execute/async` loop brings each report to the harness within milliseconds,
+ * where it is timestamped on arrival as in the other engines.
+ *
+ * One WebDriver session per parallel worker (a driver takes one session): sessions are kept for
+ * the next scenario after the page is left for about:blank, which ends its EventSource.
+ */
+import { launchBrowser, type WebKitLaunchedBrowser } from '../../browsers.ts';
+import { reportQueueScript, startReportPump, type ReportPump, type WebKitSession } from '../../webkit.ts';
+import type { PlaybackServer } from '../../../reference/server/playback.ts';
+import type { ClientDriver, DriverOutcome, DriverRun, ObservationInput } from '../driver.ts';
+import { PAGE } from './browser.ts';
+
+export const WEBKIT_PAGE_PATH = '/__sse-conformance/client-webkit.html';
+
+export interface WebKitDriverOptions {
+  readonly browser: 'webkit';
+  readonly server: PlaybackServer;
+  readonly parallel?: number | undefined;
+}
+
+export interface WebKitClientDriver extends ClientDriver {
+  readonly launched: WebKitLaunchedBrowser;
+}
+
+/** Starts the display and the first driver; `close()` deletes every session and stops every process. */
+export async function webkitDriver(options: WebKitDriverOptions): Promise<WebKitClientDriver> {
+  const launched = await launchBrowser('webkit');
+  options.server.setStatic(WEBKIT_PAGE_PATH, { contentType: 'text/html; charset=utf-8', body: PAGE.replace('<script>', `${reportQueueScript('ssecReport')}<script>`) });
+  const idle: WebKitSession[] = [];
+  const all = new Set<WebKitSession>();
+  let closed = false;
+  const acquire = async (): Promise<WebKitSession> => {
+    const s = idle.pop();
+    if (s) return s;
+    const fresh = await launched.host.openSession({ timeoutMs: 30_000 });
+    all.add(fresh);
+    return fresh;
+  };
+  return {
+    name: launched.version,
+    version: launched.version,
+    executablePath: launched.executablePath,
+    launched,
+    // ~140 MB per session (webkit.md); 4 keep two cores responsive.
+    parallel: options.parallel ?? 4,
+    async run(run: DriverRun): Promise<DriverOutcome> {
+      if (run.requires.includes('headers')) {
+        return { status: 'unsupported', feature: 'headers', reason: 'browser EventSource cannot send custom request headers' };
+      }
+      let session: WebKitSession;
+      try {
+        session = await acquire();
+      } catch (error) {
+        return { status: 'error', reason: `WebKit session failed: ${(error as Error).message}` };
+      }
+      let healthy = true;
+      let pump: ReportPump | undefined;
+      const deliver = (texts: string[]) => {
+        for (const text of texts) {
+          try {
+            run.observe(JSON.parse(text) as ObservationInput);
+          } catch {
+            // a malformed report from our own page: ignore rather than crash the run
+          }
+        }
+      };
+      try {
+        const config = { url: run.url, eventTypes: run.eventTypes, closeOn: run.closeOn ?? null };
+        await session.navigate(`${options.server.url}${WEBKIT_PAGE_PATH}#${encodeURIComponent(JSON.stringify(config))}`, 15_000);
+        // Only now: a script WebDriver runs while a navigation replaces the document never answers
+        // (observed: the request hangs until the script timeout). Reports made until now wait in the page's queue.
+        pump = startReportPump(session, deliver);
+        await new Promise<void>((resolve) => {
+          if (run.signal.aborted) resolve();
+          else run.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        return { status: 'ok' };
+      } catch (error) {
+        healthy = false;
+        return { status: 'error', reason: `WebKit page failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+      } finally {
+        await pump?.stop();
+        try {
+          await session.execute('window.__ssecSource && window.__ssecSource.close()', [], 5000);
+          // Leaving the page ends anything it still had open; the next scenario starts from a blank page.
+          await session.navigate('about:blank', 10_000);
+        } catch {
+          healthy = false;
+        }
+        if (healthy && !closed) idle.push(session);
+        else {
+          all.delete(session);
+          await session.close();
+        }
+      }
+    },
+    async close() {
+      closed = true;
+      idle.length = 0;
+      await Promise.all([...all].map((s) => s.close()));
+      await launched.close();
+    },
+  };
+}
