@@ -333,7 +333,7 @@ export class RedisReplayLog implements ReplayLog {
     const [entryId, fields] = raw;
     const f = new Map<string, string>();
     for (let j = 0; j + 1 < fields.length; j += 2) f.set(fields[j]!, fields[j + 1]!);
-    return makeStoredEvent(Number.parseInt(entryId, 10), { id: f.get('i'), event: f.get('e'), data: f.get('d') ?? '' }, Number(f.get('t') ?? 0), f.get('o'));
+    return makeStoredEvent(Number.parseInt(entryId, 10), { id: f.get('i'), event: f.get('e'), data: f.get('d') ?? '', dedupeKey: f.get('k') }, Number(f.get('t') ?? 0), f.get('o'));
   }
 
   #entries(raw: unknown): StoredEvent[] {

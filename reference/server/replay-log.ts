@@ -33,6 +33,8 @@ export interface StoredEvent {
   readonly frame: Buffer;
   /** The store instance that appended it (shared stores), for diagnostics and fault switches. */
   readonly origin?: string | undefined;
+  /** The de-duplication key it was appended with (Idempotency-Key, a message id), if any. */
+  readonly dedupeKey?: string | undefined;
 }
 
 /** An event to append: the store assigns `seq` (and the id, unless the publisher gave one). */
@@ -48,7 +50,7 @@ export interface EventDraft {
 }
 
 /** Builds the stored form of an event (encodes its frame once). */
-export function makeStoredEvent(seq: number, draft: { id?: string | undefined; event?: string | undefined; data: string }, storedAt: number, origin?: string): StoredEvent {
+export function makeStoredEvent(seq: number, draft: { id?: string | undefined; event?: string | undefined; data: string; dedupeKey?: string | undefined }, storedAt: number, origin?: string): StoredEvent {
   const wireId = draft.id ?? String(seq);
   const event = draft.event === '' ? undefined : draft.event;
   return {
@@ -60,6 +62,7 @@ export function makeStoredEvent(seq: number, draft: { id?: string | undefined; e
     storedAt,
     frame: Buffer.from(encodeEvent({ id: wireId, event, data: draft.data }), 'utf8'),
     origin,
+    dedupeKey: draft.dedupeKey,
   };
 }
 
@@ -136,6 +139,8 @@ interface ChannelLog {
   head: number;
   /** id → latest seq with that id. */
   byId: Map<string, number>;
+  /** de-duplication key → seq, for retained events. */
+  byKey: Map<string, number>;
 }
 
 /**
@@ -160,10 +165,18 @@ export class InMemoryReplayLog implements ReplayLog {
 
   /** Assigns the channel's next seq, stores the event and returns it. */
   append(channel: string, draft: EventDraft): StoredEvent {
+    if (draft.dedupeKey !== undefined) {
+      const log = this.#live(channel);
+      const known = log?.byKey.get(draft.dedupeKey);
+      const first = log?.events[log.head];
+      // Already stored under this key (and still retained): that event, not a second one.
+      if (log && known !== undefined && first && known >= first.seq) return log.events[log.head + (known - first.seq)]!;
+    }
     const seq = (this.#seq.get(channel) ?? 0) + 1;
     this.#seq.set(channel, seq);
     const stored = makeStoredEvent(seq, draft, this.#now());
     this.record(channel, stored);
+    if (draft.dedupeKey !== undefined) this.#channels.get(channel)?.byKey.set(draft.dedupeKey, seq);
     return stored;
   }
 
@@ -173,7 +186,7 @@ export class InMemoryReplayLog implements ReplayLog {
     if (this.#maxEvents === 0) return;
     let log = this.#channels.get(channel);
     if (!log) {
-      log = { events: [], head: 0, byId: new Map() };
+      log = { events: [], head: 0, byId: new Map(), byKey: new Map() };
       this.#channels.set(channel, log);
     }
     log.events.push(event);
@@ -230,6 +243,7 @@ export class InMemoryReplayLog implements ReplayLog {
       const first = log.events[log.head]!;
       if (log.events.length - log.head <= this.#maxEvents && first.storedAt >= oldestAllowed) break;
       if (log.byId.get(first.id) === first.seq) log.byId.delete(first.id);
+      if (first.dedupeKey !== undefined && log.byKey.get(first.dedupeKey) === first.seq) log.byKey.delete(first.dedupeKey);
       log.head++;
     }
     // Compact now and then so the array does not grow without bound.

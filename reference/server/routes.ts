@@ -325,6 +325,16 @@ async function publish(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
     sendError(res, 400, input);
     return;
   }
+  // Idempotency-Key: a publisher retrying after an unknown outcome (503, a cut connection) gets the
+  // stored event again instead of a second one, for as long as the event is retained.
+  const key = req.headers['idempotency-key'];
+  if (typeof key === 'string') {
+    if (key === '' || key.length > 200 || /[\r\n\0]/.test(key)) {
+      sendError(res, 400, 'Idempotency-Key must be 1-200 characters');
+      return;
+    }
+    input.dedupeKey = key;
+  }
   try {
     const stored = await ctx.hub.publishAsync(channel, input);
     sendJson(res, 201, { id: stored.id });

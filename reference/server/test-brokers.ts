@@ -254,3 +254,57 @@ function probePort(port: number): Promise<boolean> {
 export function brokersInstalled(): { redis: boolean; rabbit: boolean } {
   return { redis: existsSync(REDIS_BIN), rabbit: existsSync(RABBIT_BIN) && spawnSync('sh', ['-c', 'command -v epmd']).status === 0 };
 }
+
+export interface ServeInstance {
+  readonly url: string;
+  readonly port: number;
+  /** SIGKILL (a crash): open streams are cut without their terminating chunk. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port. */
+  restart(): Promise<void>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+}
+
+/** Runs `sse-conformance serve` as a child process (from the sources, through tsx) with these arguments. */
+export async function startServe(args: readonly string[], port?: number): Promise<ServeInstance> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const fixedPort = port ?? (await freePort());
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "import { main } from './scripts/cli.ts'; process.exitCode = await main(process.argv.slice(1));",
+      'serve', '--port', String(fixedPort), '--quiet', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    track(c);
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => { c.kill('SIGKILL'); reject(new Error(`serve did not print its URL within 30 s: ${err}`)); }, 30_000);
+      c.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/^https?:\/\/\S+\n/.test(out)) { clearTimeout(timer); resolve(); }
+      });
+      c.once('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited (${code}) before listening: ${err}`)); });
+    });
+    child = c;
+  };
+  await launch();
+  return {
+    url: `http://127.0.0.1:${fixedPort}`,
+    port: fixedPort,
+    async kill() {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGKILL');
+      await gone;
+    },
+    async restart() {
+      if (child && child.exitCode === null && child.signalCode === null) await stopChild(child, 5000);
+      await launch();
+    },
+    async stop() {
+      if (child) await stopChild(child, 5000);
+    },
+  };
+}
