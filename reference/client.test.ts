@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { constants as zlibConstants, createBrotliCompress, createDeflate, createDeflateRaw, createGzip } from 'node:zlib';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
@@ -635,5 +636,156 @@ describe('EventSource with a custom fetch that returns bad input (issue 11)', ()
     await advance();
     expect(seen).toEqual(['error:0']);
     es.close();
+  });
+});
+
+describe('EventSource default transport (undici dispatcher, what undici fetch does)', () => {
+  /** A server for one test; `handle` gets the request and response; closed after `body` runs. */
+  async function withServer(handle: (req: IncomingMessage, res: ServerResponse) => void, body: (base: string) => Promise<void>): Promise<void> {
+    const server = createServer(handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+  /** Resolves with what `record` saw once `done` says so (5 s limit). */
+  function until(es: EventSource, seen: string[], done: (seen: string[]) => boolean): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out; saw ${seen.join(', ')}`)), 5000);
+      const check = (): void => {
+        if (!done(seen)) return;
+        clearTimeout(timer);
+        es.close();
+        resolve(seen);
+      };
+      for (const type of ['open', 'message', 'error']) es.addEventListener(type, check);
+    });
+  }
+
+  it('sends the headers undici fetch sends, the caller\'s own winning', async () => {
+    const got: IncomingHttpHeaders[] = [];
+    await withServer(
+      (req, res) => {
+        got.push(req.headers);
+        res.writeHead(204).end();
+      },
+      async (base) => {
+        const es = new EventSource(`${base}/s`, { headers: { 'User-Agent': 'mine' } });
+        await until(es, record(es), (seen) => seen.includes('error:2'));
+      },
+    );
+    expect(got[0]).toMatchObject({ accept: 'text/event-stream', 'cache-control': 'no-cache', pragma: 'no-cache', 'accept-encoding': 'gzip, deflate', 'accept-language': '*', 'sec-fetch-mode': 'cors', 'user-agent': 'mine' });
+  });
+
+  for (const [coding, compress] of [
+    ['gzip', () => createGzip({ flush: zlibConstants.Z_SYNC_FLUSH })],
+    ['deflate', () => createDeflate({ flush: zlibConstants.Z_SYNC_FLUSH })],
+    ['deflate', () => createDeflateRaw({ flush: zlibConstants.Z_SYNC_FLUSH })],
+    ['br', () => createBrotliCompress({ flush: zlibConstants.BROTLI_OPERATION_FLUSH })],
+  ] as const) {
+    it(`decodes Content-Encoding: ${coding} (${compress().constructor.name}) and delivers a flushed event while the body stays open`, async () => {
+      await withServer(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': coding });
+          const z = compress();
+          z.pipe(res);
+          z.write('data: 压缩 ok\n\n'); // flushed by the flush mode on every write; the body never ends
+        },
+        async (base) => {
+          const es = new EventSource(`${base}/s`);
+          expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:压缩 ok:']);
+        },
+      );
+    });
+  }
+
+  it('follows 20 redirects, not 21 (the 21st is a network error: error with CONNECTING, no open)', async () => {
+    await withServer(
+      (req, res) => {
+        const n = Number(req.url!.slice(3));
+        if (n > 0) res.writeHead(n % 2 === 0 ? 307 : 302, { location: `/r/${n - 1}` }).end();
+        else res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: end\n\n');
+      },
+      async (base) => {
+        const ok = new EventSource(`${base}/r/20`);
+        expect(await until(ok, record(ok), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:end:']);
+        const tooMany = new EventSource(`${base}/r/21`, { defaultReconnectionTime: 60_000 });
+        expect(await until(tooMany, record(tooMany), (seen) => seen.length >= 1)).toEqual(['error:0']);
+      },
+    );
+  });
+
+  it('a redirect to a non-HTTP(S) URL is a network error; a 3xx without Location is the final response and fails', async () => {
+    await withServer(
+      (req, res) => {
+        if (req.url === '/ftp') res.writeHead(301, { location: 'ftp://127.0.0.1/x' }).end();
+        else res.writeHead(302).end();
+      },
+      async (base) => {
+        const ftp = new EventSource(`${base}/ftp`, { defaultReconnectionTime: 60_000 });
+        expect(await until(ftp, record(ftp), (seen) => seen.length >= 1)).toEqual(['error:0']);
+        const bare = new EventSource(`${base}/bare`);
+        expect(await until(bare, record(bare), (seen) => seen.length >= 1)).toEqual(['error:2']);
+      },
+    );
+  });
+
+  it('drops Authorization on a redirect to another origin, keeps it on the same origin, and reports the final origin', async () => {
+    const seenAuth: Array<[string, string | undefined]> = [];
+    await withServer(
+      (req, res) => {
+        seenAuth.push([`other${req.url}`, req.headers.authorization]);
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: there\n\n');
+      },
+      async (other) => {
+        await withServer(
+          (req, res) => {
+            seenAuth.push([`home${req.url}`, req.headers.authorization]);
+            if (req.url === '/start') res.writeHead(302, { location: '/again' }).end();
+            else res.writeHead(307, { location: `${other}/end` }).end();
+          },
+          async (home) => {
+            const es = new EventSource(`${home}/start`, { headers: { Authorization: 'Bearer t' } });
+            let origin = '';
+            es.addEventListener('message', (e) => (origin = (e as MessageEvent).origin));
+            expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:there:']);
+            expect(origin).toBe(other);
+          },
+        );
+      },
+    );
+    expect(seenAuth).toEqual([['home/start', 'Bearer t'], ['home/again', 'Bearer t'], ['other/end', undefined]]);
+  });
+
+  it('joins repeated Content-Type headers as Fetch does, so two types fail the connection', async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, [['content-type', 'text/event-stream'], ['content-type', 'text/plain']]).end('data: x\n\n');
+      },
+      async (base) => {
+        const es = new EventSource(`${base}/s`);
+        expect(await until(es, record(es), (seen) => seen.length >= 1)).toEqual(['error:2']);
+      },
+    );
+  });
+
+  it('a body cut mid-stream reestablishes the connection (G6), and close() while connecting sends nothing further', async () => {
+    let requests = 0;
+    await withServer(
+      (_req, res) => {
+        requests++;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: one\n\ndata: cut');
+        setTimeout(() => res.destroy(), 20);
+      },
+      async (base) => {
+        const es = new EventSource(`${base}/s`, { defaultReconnectionTime: 10 });
+        expect(await until(es, record(es), (seen) => seen.length >= 4)).toEqual(['open:1', 'message:one:', 'error:0', 'open:1']);
+      },
+    );
+    expect(requests).toBe(2);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The streams of the client throughput benchmark, built from the parser benchmark's frames so
+ * both benchmarks speak of the same text. Each has a fixed number of events (the last one,
+ * `data: [DONE]` for token streams, included) and the write pattern the server uses.
+ */
+import { DONE_FRAME, fixedChunks, frames } from './parser-workloads.ts';
+
+export interface ClientWorkload {
+  /** URL-safe id (`/stream/<id>`). */
+  readonly id: string;
+  readonly name: string;
+  /**
+   * `bulk`: 64 KiB writes as fast as the socket takes them; `per-event`: one event per write, one
+   * write per turn of the server's event loop (the client gets about one event per read, and the
+   * server's pace bounds events/s); `per-write`: one event per write, as fast as the socket takes
+   * them (client-bound; reads carry as many events as piled up while the client was busy).
+   */
+  readonly pattern: 'bulk' | 'per-event' | 'per-write';
+  readonly writes: Buffer[];
+  readonly events: number;
+  readonly bytes: number;
+}
+
+function build(id: string, name: string, pattern: ClientWorkload['pattern'], frame: (n: number) => string, count: number, done: boolean): ClientWorkload {
+  const parts: string[] = [];
+  for (let n = 0; n < count - (done ? 1 : 0); n++) parts.push(frame(n));
+  if (done) parts.push(DONE_FRAME);
+  const writes = pattern !== 'bulk' ? parts.map((p) => Buffer.from(p)) : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
+  return { id, name, pattern, writes, events: count, bytes: writes.reduce((n, w) => n + w.length, 0) };
+}
+
+/** `bulkEvents` events in each 64 KiB-write stream, `perEventEvents` in each one-event-per-write stream. */
+export function clientWorkloads(bulkEvents = 100_000, perEventEvents = 20_000): ClientWorkload[] {
+  return [
+    build('tokens-bulk', 'LLM tokens, 64 KiB writes', 'bulk', frames.asciiTokens, bulkEvents, true),
+    build('small-bulk', 'small events, 64 KiB writes', 'bulk', frames.small, bulkEvents, false),
+    build('chat-bulk', 'CJK chat, 64 KiB writes', 'bulk', frames.chat, bulkEvents, false),
+    build('mixed-bulk', 'mixed-script multi-line, 64 KiB writes', 'bulk', frames.mixedMultiLine, bulkEvents / 4, false),
+    build('tokens-per-event', 'LLM tokens, one event per write', 'per-event', frames.asciiTokens, perEventEvents, true),
+    build('tokens-non-ascii-per-event', 'LLM tokens non-ASCII, one event per write', 'per-event', frames.nonAsciiTokens, perEventEvents, true),
+    build('tokens-per-write', 'LLM tokens, one event per write, unpaced', 'per-write', frames.asciiTokens, bulkEvents, true),
+    build('tokens-non-ascii-per-write', 'LLM tokens non-ASCII, one event per write, unpaced', 'per-write', frames.nonAsciiTokens, bulkEvents, true),
+  ];
+}
