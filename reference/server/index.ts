@@ -15,12 +15,15 @@ import { parseFaults, type FaultName } from './faults.ts';
 import { Hub, type HubStats, type PublishInput } from './hub.ts';
 import { InMemoryReplayLog, type ReplayLimits, type ReplayLog } from './replay-log.ts';
 import { createRequestHandler, type ServerLogEntry } from './routes.ts';
+import type { MessageBridge } from './amqp-bridge.ts';
 
 export { FAULTS, BUFFERING_FAULT_BYTES, isFaultName, parseFaults, UnknownFaultError } from './faults.ts';
 export type { FaultInfo, FaultName } from './faults.ts';
 export { InMemoryReplayLog, DEFAULT_REPLAY_MAX_AGE_MS, DEFAULT_REPLAY_MAX_EVENTS } from './replay-log.ts';
 export type { EventDraft, LiveFeed, LiveHandlers, MaybePromise, ReplayLimits, ReplayLog, ReplayResult, StoredEvent } from './replay-log.ts';
 export { RedisReplayLog } from './redis-store.ts';
+export { AmqpBridge, AMQP_HEADERS } from './amqp-bridge.ts';
+export type { AmqpBridgeOptions, BridgeSink, MessageBridge } from './amqp-bridge.ts';
 export type { RedisStoreOptions } from './redis-store.ts';
 export { PublishError, REPLAY_GAP_EVENT } from './hub.ts';
 export type { HubStats, PublishInput } from './hub.ts';
@@ -52,6 +55,8 @@ export interface ReferenceServerOptions {
   store?: ReplayLog | undefined;
   /** Older name of {@link store}. */
   replayLog?: ReplayLog | undefined;
+  /** Message-queue bridges (e.g. `new AmqpBridge({ url, exchange })`): started with the server, closed by `close()`. */
+  bridges?: readonly MessageBridge[] | undefined;
   /** Largest publish body; larger answers 413. @defaultValue 1 MiB */
   maxPublishBytes?: number | undefined;
   /** Bytes queued for one stream beyond which it is disconnected (slow consumer). @defaultValue 1 MiB */
@@ -161,6 +166,14 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
       resolve();
     });
   });
+  const bridges = options.bridges ?? [];
+  try {
+    for (const bridge of bridges) await bridge.start({ publish: (channel, input) => hub.publishAsync(channel, input) });
+  } catch (error) {
+    await Promise.all(bridges.map((b) => b.close()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
@@ -180,6 +193,8 @@ export async function createReferenceServer(options: ReferenceServerOptions = {}
     stats: () => ({ ...hub.stats(), connections: sockets.size }),
     close() {
       closing ??= new Promise<void>((resolve) => {
+        // Bridges stop consuming first: unacknowledged messages go back to the broker.
+        void Promise.all(bridges.map((b) => b.close().catch(() => undefined)));
         hub.endAll();
         const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         cut.unref();

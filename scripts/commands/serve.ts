@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createReferenceServer, RedisReplayLog, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
+import { AmqpBridge, createReferenceServer, RedisReplayLog, FAULTS, parseFaults, UnknownFaultError, type ReferenceServerOptions } from '../../reference/server/index.ts';
 import { UsageError, type Command } from '../cli.ts';
 
 const usage = `Usage: sse-conformance serve [options]
@@ -31,6 +31,9 @@ Options:
   --redis <url>            share replay and live events with every instance on this Redis
                            (redis://host:port[/db]; Redis Streams, --replay-size/--replay-age apply)
   --redis-prefix <p>       key prefix in Redis (instances of one deployment share it)  [sse]
+  --amqp <url>             bridge a RabbitMQ exchange into channels (amqp://user:pass@host:port);
+                           needs --amqp-exchange (and --redis for more than one instance)
+  --amqp-exchange <name>   the topic exchange: routing key = channel, body = data
   --quiet                  no request log
 
 Faults:
@@ -62,7 +65,7 @@ function readPem(flag: string, file: string): string {
 }
 
 /** Parses serve's arguments into server options (exported for tests). */
-export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean; redis?: { url: string; prefix?: string | undefined } | undefined } {
+export function parseServeArgs(args: readonly string[]): { options: ReferenceServerOptions; quiet: boolean; redis?: { url: string; prefix?: string | undefined } | undefined; amqp?: { url: string; exchange: string } | undefined } {
   const options: ReferenceServerOptions = { port: 8080, host: '127.0.0.1' };
   const tokens: Record<string, string[]> = {};
   const origins: string[] = [];
@@ -73,6 +76,9 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
   let tlsKey: string | undefined;
   let redis: { url: string; prefix?: string | undefined } | undefined;
   let redisPrefix: string | undefined;
+  let amqpUrl: string | undefined;
+  let amqpExchange: string | undefined;
+  let amqp: { url: string; exchange: string } | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -126,6 +132,8 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
         redis = { url: v };
         break;
       }
+      case '--amqp': amqpUrl = value(); break;
+      case '--amqp-exchange': amqpExchange = value(); break;
       case '--redis-prefix': {
         const v = value();
         if (!/^[A-Za-z0-9._~:-]{1,64}$/.test(v)) throw new UsageError('--redis-prefix: 1-64 of A-Z a-z 0-9 . _ ~ : -');
@@ -136,6 +144,15 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
     }
   }
   if (redisPrefix !== undefined && !redis) throw new UsageError('--redis-prefix needs --redis');
+  if ((amqpUrl === undefined) !== (amqpExchange === undefined)) throw new UsageError('--amqp and --amqp-exchange go together');
+  if (amqpUrl !== undefined && amqpExchange !== undefined) {
+    try {
+      new AmqpBridge({ url: amqpUrl, exchange: amqpExchange }); // validates the URL and name (connects later)
+    } catch (error) {
+      throw new UsageError(`--amqp: ${(error as Error).message}`);
+    }
+    amqp = { url: amqpUrl, exchange: amqpExchange };
+  }
   if (redis && redisPrefix !== undefined) redis.prefix = redisPrefix;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (tlsCert !== undefined && tlsKey !== undefined) options.tls = { cert: tlsCert, key: tlsKey };
@@ -148,14 +165,14 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
     if (error instanceof UnknownFaultError) throw new UsageError(error.message);
     throw error;
   }
-  return { options, quiet, redis };
+  return { options, quiet, redis, amqp };
 }
 
 export const command: Command = {
   summary: 'run the reference SSE server (channels, replay, auth, CORS, fault switches)',
   usage,
   async run(args) {
-    const { options, quiet, redis } = parseServeArgs(args);
+    const { options, quiet, redis, amqp } = parseServeArgs(args);
     const log: ReferenceServerOptions['log'] = quiet ? undefined : (e) => process.stderr.write(`${new Date().toISOString()} ${e.level} ${e.msg}${e.method ? ` ${e.method}` : ''}${e.channel ? ` channel=${e.channel}` : ''}${e.status ? ` status=${e.status}` : ''}${e.detail ? ` (${e.detail})` : ''}\n`);
     let store: RedisReplayLog | undefined;
     if (redis) {
@@ -167,11 +184,16 @@ export const command: Command = {
         return 2;
       }
     }
+    const bridges = amqp ? [new AmqpBridge({ ...amqp, log: (level, msg) => log?.({ level, msg }) })] : [];
     let server;
     try {
-      server = await createReferenceServer({ ...options, store, log });
+      server = await createReferenceServer({ ...options, store, log, bridges });
     } catch (error) {
       await store?.close();
+      if (amqp && /AMQP|ECONNREFUSED|ACCESS_REFUSED|ENOTFOUND/.test(String((error as Error).message) + String((error as NodeJS.ErrnoException).code))) {
+        process.stderr.write(`sse-conformance serve: cannot use the AMQP broker at ${redactUrl(amqp.url)}: ${(error as Error).message}\n`);
+        return 2;
+      }
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
         process.stderr.write(`sse-conformance serve: cannot listen on ${options.host}:${options.port}: ${code}\n`);
