@@ -215,6 +215,8 @@ export class WebKitSession {
 /** One WebKitWebDriver process (its own process group) taking one session at a time. */
 class Driver {
   session: WebKitSession | undefined;
+  /** Taken by an openSession call that is still waiting for its session (set synchronously: no two calls share a driver). */
+  reserved = false;
   private constructor(readonly base: string, private readonly child: ChildProcess, readonly stderr: () => string) {}
 
   static async start(programs: WebKitPrograms, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Driver> {
@@ -248,6 +250,10 @@ class Driver {
 
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   async newSession(options: WebKitSessionOptions): Promise<WebKitSession> {
@@ -333,22 +339,42 @@ export class WebKitHost {
     }
   }
 
+  /** Process groups this host leads (the display's and each driver's): for tests. */
+  get processGroups(): number[] {
+    return [this.display.pid, ...this.drivers.map((d) => d.pid)].filter((p): p is number => p !== undefined);
+  }
+
+  /** The display server's pid: for tests (a display that died makes `POST /session` hang). */
+  get displayPid(): number | undefined {
+    return this.display.pid;
+  }
+
+  /** The private directory (XDG dirs) removed on close: for tests. */
+  get tempDir(): string {
+    return this.dir;
+  }
+
   /** A new session (a fresh MiniBrowser: no cookies, cache or connections from other sessions). */
   async openSession(options: WebKitSessionOptions = {}): Promise<WebKitSession> {
     if (this.closing) throw new Error('the WebKit host is closing');
-    let driver = this.drivers.find((d) => !d.session && d.alive);
-    if (!driver) {
+    let driver = this.drivers.find((d) => !d.session && !d.reserved && d.alive);
+    if (driver) driver.reserved = true;
+    else {
       driver = await Driver.start(this.programs, this.env, 10_000);
+      driver.reserved = true;
+      this.drivers.push(driver);
       if (this.closing) {
         await driver.stop();
         throw new Error('the WebKit host is closing');
       }
-      this.drivers.push(driver);
     }
     const d = driver;
     try {
-      return await d.newSession(options);
+      const session = await d.newSession(options);
+      d.reserved = false;
+      return session;
     } catch (error) {
+      d.reserved = false;
       // A driver whose session request failed or hung is not trusted again.
       this.drivers.splice(this.drivers.indexOf(d), 1);
       await d.stop();

@@ -54,6 +54,8 @@ export class BrowserSession {
   /** Requests the page made to anything but its own page and the stream (should be none). */
   readonly otherRequests: string[] = [];
   readonly pageUrl: string;
+  /** How the browser reached page and stream when not as named (WebKit: loopback under a `.test` alias); shown in the evidence. */
+  route: string | undefined;
   private readonly started = performance.now();
   private waiters = new Set<() => void>();
 

@@ -120,6 +120,8 @@ interface FrontHooks {
   isStream(realUrl: string): boolean;
   onStreamRequest(headers: Record<string, string>): void;
   onStreamResponse(status: number, headers: Record<string, string>): void;
+  /** The last stream response's body ended. */
+  onStreamBodyEnd(): void;
   onOther(realUrl: string): void;
 }
 
@@ -173,7 +175,7 @@ async function startFront(hooks: FrontHooks): Promise<{ url: string; close(): Pr
       res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
       res.flushHeaders();
       up.on('data', (chunk: Buffer) => res.write(chunk));
-      up.on('end', () => res.end());
+      up.on('end', () => { hooks.onStreamBodyEnd(); res.end(); });
       up.on('error', () => res.destroy());
       res.on('close', () => up.destroy());
     });
@@ -202,6 +204,36 @@ async function startFront(hooks: FrontHooks): Promise<{ url: string; close(): Pr
   };
 }
 
+interface StreamResponseBody {
+  readonly status: number;
+  readonly challenge: string | undefined;
+  ended: boolean;
+}
+
+/** Stream responses of WebKit sessions, as the front proxy passed them on. */
+const bodies = new WeakMap<BrowserSession, StreamResponseBody[]>();
+
+/**
+ * Why a WebKit page neither opened nor failed a refused stream, when the cause is a WebKitGTK
+ * limit rather than the target (webkit.md, pitfalls): a challenge the browser answers with its
+ * own login dialog (`Basic`, `Digest`, `Negotiate`, `NTLM`), which WebDriver cannot see or
+ * dismiss, or a non-200 response whose body had not ended (WebKitGTK fires `error` only once it
+ * has). Undefined for other engines and other causes.
+ */
+export function webkitStall(session: BrowserSession): string | undefined {
+  const list = bodies.get(session);
+  const refused = list?.find((b) => b.status !== 200);
+  if (!refused) return undefined;
+  const scheme = /^\s*([A-Za-z-]+)/.exec(refused.challenge ?? '')?.[1];
+  if (refused.status === 401 && scheme && /^(basic|digest|negotiate|ntlm)$/i.test(scheme)) {
+    return `WebKit cannot finish this case: the 401 carries WWW-Authenticate: ${scheme}, which WebKitGTK answers with its own login dialog that WebDriver cannot see or dismiss, so the EventSource stays CONNECTING (use a Bearer challenge or none to run it in WebKit; Chromium and Firefox fail the connection)`;
+  }
+  if (!refused.ended) {
+    return `WebKit cannot finish this case: the HTTP ${refused.status} response's body had not ended, and WebKitGTK fires error only once a refused response's body is complete, so the EventSource stays CONNECTING (end the body of refusals to run it in WebKit)`;
+  }
+  return undefined;
+}
+
 /** Opens a WebKit session for one case (see the file comment); same contract as openBrowserSession. */
 export async function openWebKitSession(options: SessionOptions & { readonly browser: WebKitLaunchedBrowser }): Promise<BrowserSession> {
   const streamUrl = new URL(options.page.streamUrl);
@@ -221,6 +253,7 @@ export async function openWebKitSession(options: SessionOptions & { readonly bro
   let pump: ReportPump | undefined;
   let front: Awaited<ReturnType<typeof startFront>> | undefined;
   let session: BrowserSession | undefined;
+  const responseBodies: StreamResponseBody[] = [];
   const closeAll = async () => {
     await pump?.stop();
     await webdriver?.close();
@@ -239,6 +272,7 @@ export async function openWebKitSession(options: SessionOptions & { readonly bro
         session.notify();
       },
       onStreamResponse: (status, headers) => {
+        responseBodies.push({ status, challenge: headers['www-authenticate'], ended: false });
         if (!session) return;
         const pending = session.streamRequests.find((r) => r.status === undefined);
         if (pending) {
@@ -247,10 +281,13 @@ export async function openWebKitSession(options: SessionOptions & { readonly bro
         }
         session.notify();
       },
+      onStreamBodyEnd: () => { const last = responseBodies.at(-1); if (last) last.ended = true; },
       onOther: (real) => session?.otherRequests.push(real),
     });
     webdriver = await withTimeout(options.browser.host.openSession({ httpProxy: front.url, timeoutMs: limit + 25_000 }), limit + 30_000, 'starting a WebKit session');
     session = new BrowserSession(options, { close: closeAll }, undefined, relay);
+    session.route = `WebDriver session through the harness's proxy${aliases.used ? `; loopback under an alias: ${aliases.describe()} (WebKitGTK sends loopback hosts past any proxy; Host, Origin, Referer and MessageEvent.origin mapped back)` : ''}`;
+    bodies.set(session, responseBodies);
     const s = session;
     const wd = webdriver;
     if (options.cookies?.length) {

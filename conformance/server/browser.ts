@@ -16,7 +16,7 @@ import { check, type CaseOutcome } from '../runner.ts';
 import { headersEvidence } from './capture-evidence.ts';
 import type { PublishBody, ServerCase, ServerContext } from './context.ts';
 import { openBrowserSession, type BrowserSession, type SessionOptions } from './browser-session.ts';
-import { BrowserSessionUnsupportedError } from './browser-webkit.ts';
+import { BrowserSessionUnsupportedError, webkitStall } from './browser-webkit.ts';
 import { expectedData } from './publish-session.ts';
 import type { ReadResult, TimedEvent } from './stream-reader.ts';
 import { describeOffered, offeredTo } from './browser-wire.ts';
@@ -94,7 +94,7 @@ async function withSession(
   }
   try {
     const outcome = await body(session, browser);
-    return { ...outcome, evidence: [{ kind: 'text', label: 'browser', text: `${browser.version}; page ${session.pageUrl}` }, ...(outcome.evidence ?? []), pageEvidence(session), requestEvidence(session)] };
+    return { ...outcome, evidence: [{ kind: 'text', label: 'browser', text: `${browser.version}; page ${session.pageUrl}${session.route ? `; ${session.route}` : ''}` }, ...(outcome.evidence ?? []), pageEvidence(session), requestEvidence(session)] };
   } finally {
     await session.close();
   }
@@ -465,6 +465,9 @@ async function unauthorizedStops(ctx: ServerContext, name: BrowserName, signal: 
     await s.pause(STOP_WATCH_MS, signal);
     const status = s.streamRequests[0]?.status;
     const checks: CheckResult[] = [];
+    // WebKit: a refusal it cannot finish (a Basic challenge's own dialog, a 401 body still open) is no verdict about the browser.
+    const stalled = !opened(s) && !failed(s) ? webkitStall(s) : undefined;
+    if (stalled) return { verdict: 'UNSUPPORTED', reason: stalled, checks };
     if (opened(s)) {
       checks.push(check('refused', 'FAIL', ['SRV-AUTH-REJECT'], 'the protected stream is refused (401/403) to a browser without credentials',
         `the browser opened it (HTTP ${status ?? '?'}) and received ${s.events().length} events without credentials`, true));
