@@ -401,4 +401,11 @@ export const REQUIREMENTS = [
   { id: "DEPLOY-UPSTREAM-HTTP11", level: "note", levelText: "practice (nginx proxy module docs)", binds: "server", area: "response",
     rule: "nginx speaks HTTP/1.0 to upstreams unless `proxy_http_version 1.1` is set (with `proxy_set_header Connection ''`): an upstream answering HTTP/1.0 cannot use chunked encoding, and upstreams that buffer HTTP/1.0 answers to send a Content-Length cannot stream.",
     anchor: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_http_version", evidence: "" },
+  // HTTP/2 (`check --http2`): an event stream is one HTTP/2 stream; these are RFC 9113's rules for it.
+  { id: "H2-NO-CONNECTION-HEADERS", level: "MUST", levelText: "MUST (RFC 9113 §8.2.2)", binds: "server", area: "response",
+    rule: "An HTTP/2 response carries no connection-specific header fields (`Connection`, `Keep-Alive`, `Proxy-Connection`, `Transfer-Encoding`, `Upgrade`); a client treats a response with them as malformed (a stream error), so an HTTP/1.1 habit such as `Connection: keep-alive` on an event stream breaks it over HTTP/2.",
+    anchor: "https://www.rfc-editor.org/rfc/rfc9113#section-8.2.2", evidence: "" },
+  { id: "H2-END-STREAM", level: "MUST", levelText: "MUST (RFC 9113 §8.1)", binds: "server", area: "response",
+    rule: "Over HTTP/2 the server ends a response with a frame carrying END_STREAM; RST_STREAM aborts it (the client sees a network error, not the end of the response), and a reset in the middle of an event loses that event.",
+    anchor: "https://www.rfc-editor.org/rfc/rfc9113#section-8.1", evidence: "" },
 ] as const satisfies readonly Requirement[];

@@ -5,6 +5,7 @@ import { CLUSTER_CASES } from './cluster.ts';
 import type { ServerCase } from './context.ts';
 import { FRAMING_CASES } from './framing.ts';
 import { HEARTBEAT_CASES } from './heartbeat.ts';
+import { HTTP2_CASES } from './http2.ts';
 import { PATH_CASES } from './path.ts';
 import { PUBLISH_CASES } from './publish.ts';
 import { REPLAY_CASES } from './replay.ts';
@@ -12,7 +13,7 @@ import { RESPONSE_CASES } from './response.ts';
 import { STOP_CASES } from './stop.ts';
 
 export const SERVER_RUNNABLE_CASES: readonly ServerCase[] = [
-  ...RESPONSE_CASES, ...FRAMING_CASES, ...HEARTBEAT_CASES, ...PATH_CASES, ...REPLAY_CASES, ...AUTH_CASES, ...STOP_CASES, ...PUBLISH_CASES, ...CLUSTER_CASES,
+  ...RESPONSE_CASES, ...FRAMING_CASES, ...HEARTBEAT_CASES, ...PATH_CASES, ...HTTP2_CASES, ...REPLAY_CASES, ...AUTH_CASES, ...STOP_CASES, ...PUBLISH_CASES, ...CLUSTER_CASES,
 ];
 
 /** Static descriptions (no network), imported by the coverage tool. */
@@ -23,7 +24,7 @@ export const COOPERATIVE_CASE_IDS: ReadonlySet<string> = new Set([
   'server.cluster.fanout', 'server.cluster.resume-on-peer', 'server.cluster.ids-unique', 'server.cluster.publish-during-switch',
   'server.response.incremental', 'server.response.compression', 'server.binary.base64', 'server.replay.resumes-after-id',
   'server.replay.query-param', 'server.replay.publish-while-disconnected', 'server.stop.closed-channel-204',
-  'server.publish.round-trip', 'server.publish.property', 'server.path.buffering', 'server.path.compression',
+  'server.publish.round-trip', 'server.publish.property', 'server.path.buffering', 'server.path.compression', 'server.http2.stream-end',
 ]);
 
 /** Real-browser cases, only with `--browser` (not in SERVER_CASES: they need a browser; BROWSER_CASES lists them all). */

@@ -16,7 +16,7 @@ export interface FaultCoverage {
    * `cluster`: the fault acts between instances, so it is judged with two instances sharing one
    * Redis store and `check A --peer B` (cluster-self-validation.test.ts), not against one server.
    */
-  readonly deployment?: 'cluster' | undefined;
+  readonly deployment?: 'cluster' | 'http2' | undefined;
 }
 
 const DELIVERY = [
@@ -44,5 +44,7 @@ export const FAULT_COVERAGE: readonly FaultCoverage[] = [
   { fault: 'ignore-204', caughtBy: ['server.stop.closed-channel-204'], collateral: [] },
   { fault: 'local-fanout-only', caughtBy: ['server.cluster.fanout'], collateral: [], deployment: 'cluster' },
   { fault: 'replay-local-only', caughtBy: ['server.cluster.resume-on-peer', 'server.cluster.publish-during-switch'], collateral: [], deployment: 'cluster' },
+  // HTTP/2 only: judged by http2-self-validation.test.ts (check --http2 on serve --http2).
+  { fault: 'h2-reset-on-end', caughtBy: ['server.http2.stream-end'], collateral: [], deployment: 'http2' },
   { fault: 'per-instance-ids', caughtBy: ['server.cluster.ids-unique'], collateral: [], deployment: 'cluster' },
 ];

@@ -60,9 +60,14 @@ export function requestHttp2(target: URL, options: { method: string; headers: ht
   let stream: http2.ClientHttp2Stream | undefined;
   let destroyed = false;
   let responded = false;
+  let failed = false;
   const fail = (error: NodeJS.ErrnoException) => {
-    if (destroyed) return;
-    if (!responded) req.emit('error', error);
+    if (destroyed || responded || failed) return;
+    failed = true;
+    // A TLS server without h2 in its ALPN list answers the handshake with alert 120.
+    const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+    if (/no application protocol/i.test(text)) error = Object.assign(new Error('the server did not negotiate HTTP/2 (TLS alert no_application_protocol: h2 is not among its ALPN protocols)'), { code: 'ERR_HTTP2_NOT_NEGOTIATED' });
+    req.emit('error', error);
   };
   const destroy = () => {
     if (destroyed) return;

@@ -224,7 +224,7 @@ function readOnce(
       if (code === 'HPE_HEADER_OVERFLOW') return finish('header-overflow', 'response headers exceed 16 KiB (never-ending headers?)');
       const tlsReason = certificateReason(error);
       if (tlsReason) return finish('unreachable', tlsReason);
-      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_PROXY_CONNECT'].includes(code)) {
+      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ERR_PROXY_CONNECT', 'ERR_HTTP2_NOT_NEGOTIATED'].includes(code)) {
         return finish('unreachable', `${code}: ${error.message}${via}`);
       }
       if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return finish('reset', `connection reset before response headers (${code})${via}`);

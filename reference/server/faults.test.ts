@@ -32,7 +32,7 @@ async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> 
 
 describe('fault switches (each breaks exactly one thing)', () => {
   it('are all documented, off by default, and parsed strictly', () => {
-    expect(FAULTS.map((f) => f.name)).toHaveLength(17);
+    expect(FAULTS.map((f) => f.name)).toHaveLength(18);
     for (const f of FAULTS) expect(f.description.length).toBeGreaterThan(10);
     expect(parseFaults('bad-retry, no-heartbeat')).toEqual(['bad-retry', 'no-heartbeat']);
     expect(() => parseFaults('bad-retry,nope')).toThrow(/unknown fault "nope"; known faults: content-type-wrong/);

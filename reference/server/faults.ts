@@ -22,7 +22,8 @@ export type FaultName =
   | 'ignore-204'
   | 'local-fanout-only'
   | 'replay-local-only'
-  | 'per-instance-ids';
+  | 'per-instance-ids'
+  | 'h2-reset-on-end';
 
 export interface FaultInfo {
   readonly name: FaultName;
@@ -50,6 +51,7 @@ export const FAULTS: readonly FaultInfo[] = [
   { name: 'ignore-204', description: 'closed (deleted) channels keep answering 200 streams instead of 204', breaks: ['SRV-STOP-204'] },
   { name: 'local-fanout-only', description: 'with a shared store, live events reach only the subscribers of the instance they were published on', breaks: ['SRV-CLUSTER-FANOUT'] },
   { name: 'replay-local-only', description: 'replay is answered from this instance\'s own memory of what it published, not from the shared store', breaks: ['SRV-CLUSTER-RESUME'] },
+  { name: 'h2-reset-on-end', description: 'over HTTP/2, a stream the server ends (channel closed, streams ended, shutdown) gets half an event and then RST_STREAM INTERNAL_ERROR instead of END_STREAM', breaks: ['H2-END-STREAM'] },
   { name: 'per-instance-ids', description: 'server-assigned ids come from a per-instance counter, so instances issue the same id for different events', breaks: ['SRV-CLUSTER-IDS-UNIQUE'] },
 ];
 

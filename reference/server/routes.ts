@@ -273,7 +273,8 @@ async function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerRes
   const headers: Record<string, string> = {
     'Cache-Control': 'no-store', // SRV-NO-CACHE
     'X-Accel-Buffering': 'no', // SRV-CHUNKING-CAUTION: ask nginx-style proxies not to buffer
-    Connection: 'keep-alive',
+    // HTTP/1.x only: HTTP/2 forbids connection-specific header fields (H2-NO-CONNECTION-HEADERS).
+    ...(req.httpVersionMajor >= 2 ? {} : { Connection: 'keep-alive' }),
   };
   if (faults.has('content-type-wrong')) headers['Content-Type'] = 'text/plain; charset=utf-8';
   else if (!faults.has('content-type-missing')) headers['Content-Type'] = EVENT_STREAM_CONTENT_TYPE;

@@ -129,6 +129,12 @@ export class Subscriber {
     this.#done = true;
     if (this.#held && this.#heldBytes > 0) this.#res.write(Buffer.concat(this.#held));
     this.#held = null;
+    // The h2-reset-on-end fault: over HTTP/2, half an event, then RST_STREAM instead of END_STREAM.
+    const h2 = (this.#res as unknown as { stream?: { close(code: number): void } }).stream;
+    if (h2 && this.faults.has('h2-reset-on-end')) {
+      this.#res.write('data: cut off in the mid', () => h2.close(0x2 /* INTERNAL_ERROR */));
+      return;
+    }
     this.#res.end();
   }
 }

@@ -43,11 +43,13 @@ Target:
                                   default roots, not replacing them); browsers trust the target's
                                   certificate for this run only when it chains to them
   --insecure                      skip certificate verification of HTTPS targets (said in the report)
+  --http2                         speak HTTP/2 to the target for every request: h2 over TLS (ALPN) for
+                                  https:, h2c with prior knowledge for http:; adds the http2 area
   Proxies: HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or lowercase) from the environment are honoured;
   HTTPS targets are reached through a CONNECT tunnel.
 Selection:
   --case <glob>                   case ID pattern, * = any run of characters (repeatable, comma-separated)
-  --area <name>                   area: response, framing, binary, heartbeat, replay, auth, stop, publish, cluster, browser
+  --area <name>                   area: response, framing, binary, heartbeat, path, http2, replay, auth, stop, publish, cluster, browser
   --exclude <glob>                leave out matching cases (repeatable)
   --list                          print the cases with their requirement IDs and exit (no network)
 Results:
@@ -115,6 +117,8 @@ export interface CheckOptions {
   ca?: { file: string; pem: string } | undefined;
   /** `--insecure`: no certificate verification. */
   insecure?: boolean | undefined;
+  /** `--http2`: every request to the target over HTTP/2. */
+  http2?: boolean | undefined;
   /** Where proxy variables are read (default process.env); not a flag: tests pass their own. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -146,7 +150,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const takesValue = !['--list', '--strict', '--no-replay', '--quiet', '--insecure'].includes(flag);
+    const takesValue = !['--list', '--strict', '--no-replay', '--quiet', '--insecure', '--http2'].includes(flag);
     const value = (): string => {
       if (eq > 0) return arg.slice(eq + 1);
       const v = args[++i];
@@ -201,6 +205,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
       case '--ca': o.ca = readCa(value()); break;
       case '--insecure': o.insecure = true; break;
+      case '--http2': o.http2 = true; break;
       case '--browser': try { o.browsers = parseBrowserList(value()); } catch (error) { throw new UsageError(`--browser: ${(error as Error).message}`); } break;
       default: throw new UsageError(`check: unknown option ${flag}`);
     }
@@ -258,6 +263,7 @@ function transportOptions(o: CheckOptions): Record<string, unknown> {
   return {
     ...(proxy ? { proxy } : {}),
     ...(o.ca ? { ca: o.ca.file } : {}),
+    ...(o.http2 ? { http2: true } : {}),
     ...(o.insecure ? { insecure: true, warnings: ['TLS certificate verification was disabled (--insecure): the target\'s identity was not checked'] } : {}),
   };
 }
@@ -267,7 +273,7 @@ export async function runCheck(o: CheckOptions, baseline: readonly BaselineEntry
   const [{ SERVER_RUNNABLE_CASES: base, COOPERATIVE_CASE_IDS, browserCases, closeBrowsers }, { ServerContext }] = await Promise.all([
     import('../../conformance/server/cases.ts'), import('../../conformance/server/context.ts'),
   ]);
-  const transport = createTransport({ env: o.env ?? process.env, ca: o.ca?.pem, insecure: o.insecure });
+  const transport = createTransport({ env: o.env ?? process.env, ca: o.ca?.pem, insecure: o.insecure, http2: o.http2 });
   const ctx = new ServerContext({
     url: o.url!, headers: o.headers, hasCredentials: Object.keys(o.headers).length > 0 || o.authQuery !== undefined, authQuery: o.authQuery,
     protectedUrl: o.protectedUrl, publishUrl: o.publishUrl, publishHeaders: o.publishHeaders, base64Events: o.base64Events, heartbeatMs: o.heartbeatMs,
