@@ -28,6 +28,8 @@ Options:
   --allow-request-faults   let a request add ?fault=a,b for itself
   --tls-cert <pem file>    serve HTTPS with this certificate (chain); needs --tls-key
   --tls-key <pem file>     the certificate's private key (PEM)
+  --http2                  serve HTTP/2: with --tls-cert/--tls-key h2 by ALPN (HTTP/1.1 still
+                           offered), without them h2c with prior knowledge only
   --redis <url>            share replay and live events with every instance on this Redis
                            (redis://host:port[/db]; Redis Streams, --replay-size/--replay-age apply)
   --redis-prefix <p>       key prefix in Redis (instances of one deployment share it)  [sse]
@@ -124,6 +126,7 @@ export function parseServeArgs(args: readonly string[]): { options: ReferenceSer
       case '--fault': faults.push(value()); break;
       case '--allow-request-faults': options.allowRequestFaults = true; break;
       case '--quiet': quiet = true; break;
+      case '--http2': options.http2 = true; break;
       case '--tls-cert': tlsCert = readPem(arg, value()); break;
       case '--tls-key': tlsKey = readPem(arg, value()); break;
       case '--redis': {
