@@ -8,6 +8,7 @@
  * Options: --quick (fewer, smaller iterations; for a smoke run, not for numbers)
  *          --size=<MiB> (body size per workload, default 4)
  *          --workload=<text> (only the workloads whose name contains <text>)
+ *          --clock=cpu|wall (what a sample measures: process CPU time, the default, or elapsed time)
  */
 import { createRequire } from 'node:module';
 import { createParser as createEventsourceParser3 } from 'eventsource-parser';
@@ -124,15 +125,17 @@ function loadUndici(): Run | string {
 
 function parseArgs(argv: string[]): { quick: boolean; sizeMiB: number; workload: string } {
   let quick = false;
+  clock = 'cpu';
   let sizeMiB = 4;
   let workload = '';
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
     else if (arg.startsWith('--workload=')) workload = arg.slice('--workload='.length);
+    else if (arg === '--clock=wall' || arg === '--clock=cpu') clock = arg === '--clock=wall' ? 'wall' : 'cpu';
     else if (arg.startsWith('--size=')) {
       sizeMiB = Number(arg.slice('--size='.length));
       if (!(sizeMiB > 0 && sizeMiB <= 256)) throw new Error(`--size must be a number of MiB in (0, 256], got ${arg}`);
-    } else throw new Error(`parser bench: unknown option ${arg} (known: --quick, --size=<MiB>, --workload=<text>)`);
+    } else throw new Error(`parser bench: unknown option ${arg} (known: --quick, --size=<MiB>, --workload=<text>, --clock=cpu|wall)`);
   }
   return { quick, sizeMiB: quick ? Math.min(sizeMiB, 1) : sizeMiB, workload };
 }
@@ -163,14 +166,24 @@ function pairedRatio(a: readonly number[], b: readonly number[]): { median: numb
 function timeBatch(run: Run, chunks: readonly Buffer[], minSeconds: number): number {
   let runs = 0;
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let elapsed = 0;
   do {
     run(chunks);
     runs++;
     elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   } while (elapsed < minSeconds);
-  return elapsed / runs;
+  if (clock === 'wall') return elapsed / runs;
+  const cpu = process.cpuUsage(cpuStart);
+  return (cpu.user + cpu.system) / 1e6 / runs;
 }
+
+/**
+ * What a sample measures: `cpu` (default), the process's CPU time (user + system, GC threads
+ * included), so time the scheduler gives other jobs on a shared machine is not counted; `wall`,
+ * elapsed time (what the tables before issue 11 used).
+ */
+let clock: 'cpu' | 'wall' = 'cpu';
 
 /** Checks every contender's output, warms up, then times rounds in rotating order (fair under drift). */
 function measure(workload: ParserWorkload, contenders: readonly Contender[], rounds: number, warmupSeconds: number, sampleSeconds: number): Measurement[] {
@@ -229,7 +242,7 @@ function main(): void {
   const workloads = parserWorkloads(sizeMiB * 1024 * 1024).filter((w) => w.name.includes(only));
   if (workloads.length === 0) throw new Error(`parser bench: no workload name contains "${only}"`);
 
-  console.log(`Parser throughput, ${sizeMiB} MiB per workload; per contender ${warmupSeconds} s warm-up, then the median of ${rounds} rounds of samples of >= ${sampleSeconds} s of back-to-back runs, contenders interleaved`);
+  console.log(`Parser throughput, ${sizeMiB} MiB per workload; per contender ${warmupSeconds} s warm-up, then the median of ${rounds} rounds of samples of >= ${sampleSeconds} s of back-to-back runs, contenders interleaved; clock: ${clock === 'cpu' ? 'process CPU time' : 'elapsed time'}`);
   console.log(`Machine: ${machineDescription()}`);
   console.log('MB = 10^6 bytes of input. "x ESP 4/3" = throughput / eventsource-parser 4\'s / 3\'s; "x baseline" = time / baseline\'s time; all the median over rounds of ratios within a round.\n');
   console.log('| workload | contender | MB/s | events/s | x ESP 4 | x ESP 3 | x baseline time |');
