@@ -1,8 +1,9 @@
 /**
  * Regenerates the committed compatibility report (docs/compatibility.html + .md): runs the client
- * scenarios against Chromium, Firefox, undici's EventSource, the `eventsource` npm package and our
- * reference client, keeps the JSON results in reports/compat/, and merges them with the `report`
- * renderer. `npm run compat-report` (several minutes: five clients, ~460 connections each; Firefox is skipped with a note when missing).
+ * scenarios against Chromium, Firefox, WebKit (WebKitGTK), undici's EventSource, the `eventsource`
+ * npm package and our reference client, keeps the JSON results in reports/compat/, and merges them
+ * with the `report` renderer. `npm run compat-report` (several minutes: six clients, ~460
+ * connections each; Firefox or WebKit is skipped with a note when missing).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ const SEED = 2026;
 const targets = ['--browser', 'chromium'];
 if (browserAvailable('firefox')) targets.push('--browser', 'firefox');
 else process.stderr.write('compat-report: firefox-esr not installed; its column is left out\n');
+if (browserAvailable('webkit')) targets.push('--browser', 'webkit');
+else process.stderr.write('compat-report: WebKitGTK (webkit2gtk-driver) not installed; its column is shown as not in this run\n');
 targets.push('--exec', 'node conformance/client/adapters/undici.mjs', '--exec', 'node conformance/client/adapters/eventsource.mjs', '--reference');
 
 process.chdir(root);

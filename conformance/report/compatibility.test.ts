@@ -42,11 +42,11 @@ afterAll(() => {
 });
 
 describe('compatibility matrix', () => {
-  it('renders columns with versions, a not-covered WebKit column, grouped rows, delays and evidence links', () => {
+  it('renders columns with versions, a WebKit column not in this run, grouped rows, delays and evidence links', () => {
     const html = renderCompatibilityHtml([a, b]);
     expect(html).toContain('<th>Chromium 156.0.8078.79<br>');
     expect(html).toContain('undici EventSource 7.30.2');
-    expect(html).toMatch(/WebKit \(Safari\)<br><small>not covered/);
+    expect(html).toMatch(/<th class="nc">WebKit<br><small>not in this run/);
     expect(html).toContain('href="#ev-undici-eventsource-7-30-2-client-reconnect-respects-retry-lower-bound"');
     expect(html).toContain('id="ev-undici-eventsource-7-30-2-client-reconnect-respects-retry-lower-bound"');
     expect(html).toContain('312 ms');
@@ -58,9 +58,23 @@ describe('compatibility matrix', () => {
     expect(html).not.toMatch(/<script|<link|src="http/); // self-contained
   });
 
+  it('a WebKit column names its engine (WebCore EventSource on libsoup, not Safari) and replaces the placeholder column', () => {
+    const w = run('WebKitGTK 2.50.6', 'WebKitGTK 2.50.6', [
+      caseResult('client.last-event-id.id-only-block-updates', 'FAIL', ['LAST-EVENT-ID-HEADER'], { reason: 'id-only-block: expected request #1: last-event-id: "3"; got last-event-id: "1"' }),
+    ]);
+    const html = renderCompatibilityHtml([a, w]);
+    expect(html).toContain("<th>WebKitGTK 2.50.6<br><small>WebCore EventSource; network stack libsoup, not Safari's CFNetwork</small>");
+    expect(html).not.toContain('not in this run');
+    const md = renderCompatibilityMarkdown([a, w]);
+    expect(md).toContain("WebKitGTK 2.50.6: WebCore EventSource; network stack libsoup, not Safari's CFNetwork.");
+    expect(md).toContain('| Scenario | Chromium 156.0.8078.79 | WebKitGTK 2.50.6 |');
+    expect(md).toContain("### WebKitGTK 2.50.6 (WebCore EventSource; network stack libsoup, not Safari's CFNetwork)");
+    expect(md).toContain('- **FAIL** `client.last-event-id.id-only-block-updates`: id-only-block: expected request #1: last-event-id: "3"; got last-event-id: "1"');
+  });
+
   it('renders the Markdown table with the same cells and a findings list', () => {
     const md = renderCompatibilityMarkdown([a, b], { htmlHref: 'compatibility.html' });
-    expect(md).toContain('| Scenario | Chromium 156.0.8078.79 | undici EventSource 7.30.2 | WebKit (Safari) (not covered) |');
+    expect(md).toContain('| Scenario | Chromium 156.0.8078.79 | undici EventSource 7.30.2 | WebKit (not in this run) |');
     expect(md).toContain('| `client.reconnect.respects-retry-lower-bound` | [PASS 312 ms](compatibility.html#ev-chromium-156-0-8078-79-client-reconnect-respects-retry-lower-bound) | [FAIL 120 ms](compatibility.html#ev-undici-eventsource-7-30-2-client-reconnect-respects-retry-lower-bound) | – |');
     expect(md).toContain('- **NON-STRICT** `client.parse.bom-split-across-chunks`');
   });

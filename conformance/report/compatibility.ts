@@ -2,16 +2,19 @@
  * The compatibility matrix (`sse-conformance report <results...>`): several client run results
  * merged into one self-contained HTML page (rows: scenarios grouped by requirement area; columns:
  * browsers and clients with their versions; every cell links to its evidence: observed events,
- * request log, measured delays) and a Markdown table. WebKit is a column that is not covered
- * (puppeteer cannot drive it) rather than left out. Reporters render verdicts, never decide them.
+ * request log, measured delays) and a Markdown table. A WebKit column (WebKitGTK through
+ * WebDriver) says which WebKit it is: WebCore's EventSource on libsoup, not Safari's CFNetwork;
+ * without one, WebKit is shown as a column not in this run rather than left out. Reporters
+ * render verdicts, never decide them.
  */
+import { WEBKIT_ENGINE_NOTE } from '../webkit.ts';
 import type { CaseResult, RunResult, Verdict } from '../model.ts';
 import { findRequirement } from '../../spec/requirements.ts';
 import { anchorFor } from './anchors.ts';
 
 export interface CompatibilityOptions {
   readonly title?: string | undefined;
-  /** Columns shown as not covered (default: WebKit). */
+  /** Columns shown as not in this run (default: WebKit, when no result is a WebKit run). */
   readonly notCovered?: readonly string[] | undefined;
   /** Link target for evidence anchors in the Markdown table (e.g. `compatibility.html`). */
   readonly htmlHref?: string | undefined;
@@ -51,6 +54,19 @@ function escapeHtml(text: string): string {
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+function isWebKit(column: Column): boolean {
+  return /^WebKitGTK\b/.test(column.result.target.name);
+}
+
+/** The engine behind a column when its name alone would mislead (WebKitGTK is not Safari). */
+function engineNote(column: Column): string | undefined {
+  return isWebKit(column) ? WEBKIT_ENGINE_NOTE : undefined;
+}
+
+function defaultNotCovered(columns: readonly Column[]): string[] {
+  return columns.some(isWebKit) ? [] : ['WebKit'];
 }
 
 function columnsOf(results: readonly RunResult[]): Column[] {
@@ -105,7 +121,7 @@ section.ev{border-top:1px solid #ddd;padding:6px 0}section.ev:target{background:
 /** The self-contained HTML matrix. */
 export function renderCompatibilityHtml(results: readonly RunResult[], options: CompatibilityOptions = {}): string {
   const columns = columnsOf(results);
-  const notCovered = options.notCovered ?? ['WebKit (Safari)'];
+  const notCovered = options.notCovered ?? defaultNotCovered(columns);
   const groups = rowsOf(columns);
   const title = options.title ?? 'SSE client compatibility';
   const out: string[] = [];
@@ -116,9 +132,10 @@ export function renderCompatibilityHtml(results: readonly RunResult[], options: 
   out.push('<table><thead><tr><th>Scenario</th>');
   for (const c of columns) {
     const counts = c.result.summary.counts;
-    out.push(`<th>${escapeHtml(c.label)}<br><small>${counts.PASS} pass · ${counts.FAIL} fail · ${counts.NON_STRICT} non-strict · harness ${escapeHtml(c.result.harness.version)} · ${escapeHtml(c.result.startedAt.slice(0, 10))}</small></th>`);
+    const engine = engineNote(c);
+    out.push(`<th>${escapeHtml(c.label)}${engine ? `<br><small>${escapeHtml(engine)}</small>` : ''}<br><small>${counts.PASS} pass · ${counts.FAIL} fail · ${counts.NON_STRICT} non-strict · harness ${escapeHtml(c.result.harness.version)} · ${escapeHtml(c.result.startedAt.slice(0, 10))}</small></th>`);
   }
-  for (const n of notCovered) out.push(`<th class="nc">${escapeHtml(n)}<br><small>not covered</small></th>`);
+  for (const n of notCovered) out.push(`<th class="nc">${escapeHtml(n)}<br><small>not in this run</small></th>`);
   out.push('</tr></thead><tbody>');
   for (const [group, rows] of groups) {
     out.push(`<tr class="group"><td colspan="${columns.length + notCovered.length + 1}">${escapeHtml(GROUP_TITLES[group] ?? group)}</td></tr>`);
@@ -166,12 +183,16 @@ export function renderCompatibilityHtml(results: readonly RunResult[], options: 
 /** The Markdown table (verdicts, measured delays; links to the HTML evidence when `htmlHref` is given). */
 export function renderCompatibilityMarkdown(results: readonly RunResult[], options: CompatibilityOptions = {}): string {
   const columns = columnsOf(results);
-  const notCovered = options.notCovered ?? ['WebKit (Safari)'];
+  const notCovered = options.notCovered ?? defaultNotCovered(columns);
   const groups = rowsOf(columns);
   const lines: string[] = [`# ${options.title ?? 'SSE client compatibility'}`, ''];
   if (options.note) lines.push(options.note, '');
   lines.push('Verdicts: PASS · FAIL (a MUST violated) · NON-STRICT (SHOULD, or our reading of a spec gap) · INFO (implementation-defined, measured) · UNSUPP. (the client cannot do what the scenario needs) · ERROR/TIMEOUT. Times are measured reconnection delays.', '');
-  lines.push(`| Scenario | ${[...columns.map((c) => c.label), ...notCovered.map((n) => `${n} (not covered)`)].join(' | ')} |`);
+  for (const c of columns) {
+    const engine = engineNote(c);
+    if (engine) lines.push(`${c.label}: ${engine}.`, '');
+  }
+  lines.push(`| Scenario | ${[...columns.map((c) => c.label), ...notCovered.map((n) => `${n} (not in this run)`)].join(' | ')} |`);
   lines.push(`| --- | ${[...columns, ...notCovered].map(() => ':---:').join(' | ')} |`);
   lines.push(`| **summary** (pass / fail / non-strict) | ${columns.map((c) => `${c.result.summary.counts.PASS} / ${c.result.summary.counts.FAIL} / ${c.result.summary.counts.NON_STRICT}`).join(' | ')}${notCovered.map(() => ' | –').join('')} |`);
   for (const [group, rows] of groups) {
@@ -192,7 +213,8 @@ export function renderCompatibilityMarkdown(results: readonly RunResult[], optio
   lines.push('## Findings', '');
   for (const column of columns) {
     const bad = column.result.cases.filter((c) => c.verdict !== 'PASS' && c.verdict !== 'SKIP');
-    lines.push(`### ${column.label}`, '');
+    const engine = engineNote(column);
+    lines.push(`### ${column.label}${engine ? ` (${engine})` : ''}`, '');
     if (!bad.length) lines.push('Every scenario passes.', '');
     for (const c of bad) lines.push(`- **${SHORT[c.verdict]}** \`${c.id}\`: ${(c.reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`);
     lines.push('');

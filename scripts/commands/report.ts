@@ -10,7 +10,8 @@ export const usage = `Usage: sse-conformance report <result.json>... [options]
 Merges client run results (written by 'sse-conformance client --reporter json=<path>') into one
 compatibility matrix: rows are scenarios grouped by requirement area, columns are the browsers and
 clients with their versions, every cell links to its evidence (observed events, request log,
-measured delays). WebKit is shown as a column that is not covered.
+measured delays). A WebKit result names its engine (WebKitGTK: WebCore EventSource on libsoup,
+not Safari's CFNetwork); without one, WebKit is shown as a column not in this run.
 
 Options:
   --html <path>       write the self-contained HTML matrix
