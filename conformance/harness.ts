@@ -94,7 +94,7 @@ export interface CheckServerOptions extends SelectionOptions {
 export type ClientTarget =
   /** The reference EventSource, in-process. */
   | 'reference'
-  /** A real browser through puppeteer-core. */
+  /** A real browser: Chromium or Firefox through puppeteer-core, WebKit (WebKitGTK) through WebDriver. */
   | BrowserName
   /** Any client through an adapter command (`--exec`); the scenario URL is appended to it. */
   | { readonly exec: string; readonly name?: string | undefined }
