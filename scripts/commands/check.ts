@@ -38,7 +38,8 @@ Target:
                                   {channel} like <url>): runs the cluster cases (fan-out, resume on
                                   another instance, ids unique across instances, publish during a switch)
   --peer-publish <url>            that peer's publish URL (repeatable, in --peer order)
-  --browser <chromium,firefox>    also observe the target through real browsers' EventSource (area browser)
+  --browser <names>               also observe the target through real browsers' EventSource (area browser):
+                                  chromium, firefox, webkit (WebKitGTK through WebDriver; plain-HTTP targets only)
   --ca <pem file>                 also trust these CA certificates for HTTPS targets (added to Node's
                                   default roots, not replacing them); browsers trust the target's
                                   certificate for this run only when it chains to them
@@ -211,7 +212,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     }
   }
   if (!o.list && o.url === undefined) throw new UsageError('check needs the stream URL');
-  if (o.areas.includes('browser') && !o.browsers.length) throw new UsageError('--area browser needs --browser chromium and/or firefox');
+  if (o.areas.includes('browser') && !o.browsers.length) throw new UsageError('--area browser needs --browser chromium, firefox and/or webkit');
   if (o.publishUrl && o.url && o.url.includes('{channel}') !== o.publishUrl.includes('{channel}')) {
     throw new UsageError('use {channel} in both the stream URL and --publish, or in neither');
   }
