@@ -80,12 +80,12 @@ describe('browser cases without a browser', () => {
 
   it('--browser takes known names only; the catalog has four stable cases per browser', () => {
     expect(parseBrowserList('chromium, firefox,chromium')).toEqual(['chromium', 'firefox']);
-    expect(() => parseBrowserList('safari')).toThrow(/unknown browser "safari" \(use chromium, firefox\)/);
+    expect(() => parseBrowserList('safari')).toThrow(/unknown browser "safari" \(use chromium, firefox, webkit\)/);
     expect(() => parseBrowserList(',')).toThrow(/no browser named/);
     expect(() => parseCheckArgs(['http://127.0.0.1:1/', '--browser', 'edge'])).toThrow(/--browser: unknown browser/);
     expect(parseCheckArgs(['http://127.0.0.1:1/']).browsers).toEqual([]);
     expect(() => parseCheckArgs(['http://127.0.0.1:1/', '--area', 'browser'])).toThrow(/--area browser needs --browser/);
-    expect(BROWSER_CASES.map((c) => c.id)).toEqual(['chromium', 'firefox'].flatMap((b) => ['dispatch-matches-wire', 'reconnect-replay', '401-stops', 'cross-origin-credentials'].map((k) => `server.browser.${b}.${k}`)));
+    expect(BROWSER_CASES.map((c) => c.id)).toEqual(['chromium', 'firefox', 'webkit'].flatMap((b) => ['dispatch-matches-wire', 'reconnect-replay', '401-stops', 'cross-origin-credentials'].map((k) => `server.browser.${b}.${k}`)));
     expect(probeOrigin('https://example.com:8443/sse')).toBe(`https://${PROBE_ORIGIN_HOST}`);
   });
 
