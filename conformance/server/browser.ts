@@ -29,7 +29,7 @@ export function probeOrigin(targetUrl: string): string {
   return `${new URL(targetUrl).protocol}//${PROBE_ORIGIN_HOST}`;
 }
 
-/** Browsers' reconnection time when the stream sets none (browsers.md: Chromium 3 s, Firefox 5 s; WebKit 3 s, measured in browser-webkit.test.ts). */
+/** Browsers' reconnection time when the stream sets none (browsers.md: Chromium 3 s, Firefox 5 s; WebKitGTK 2.50 3 s: client.reconnect.default-delay measured 3006 ms). */
 const DEFAULT_RETRY_MS: Record<BrowserName, number> = { chromium: 3000, firefox: 5000, webkit: 3000 };
 /** Longest `retry` the reconnect case waits out. */
 const MAX_RETRY_WAIT_MS = 20_000;
