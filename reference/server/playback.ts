@@ -9,6 +9,8 @@
  * prefix, so a redirect target and a reconnection are simply the next steps of the script.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureServer as createH2TlsServer, createServer as createH2cServer, constants as h2constants } from 'node:http2';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +65,8 @@ export interface LoggedRequest {
   endedBy?: 'server-close' | 'server-reset' | 'client-gone' | 'server-shutdown' | undefined;
   /** The status sent. */
   status?: number | undefined;
+  /** HTTP version of the request (`1.1`, `2.0`). */
+  readonly httpVersion?: string | undefined;
 }
 
 export interface MountedScenario {
@@ -121,7 +125,22 @@ export function chunkBytes(chunk: PlaybackChunk): Buffer {
   return Buffer.from(chunk.base64!, 'base64');
 }
 
-export async function createPlaybackServer(options: { host?: string } = {}): Promise<PlaybackServer> {
+/** Header fields HTTP/2 forbids (RFC 9113 §8.2.2): a script's HTTP/1.1 habits are dropped over HTTP/2. */
+const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+export interface PlaybackServerOptions {
+  host?: string;
+  /** Serve HTTPS with this certificate and key (PEM); the URL then starts with `https:`. */
+  tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /**
+   * Serve HTTP/2: with `tls`, h2 by ALPN (HTTP/1.1 still offered), without it h2c with prior
+   * knowledge. A scripted `reset` then resets that HTTP/2 stream (RST_STREAM INTERNAL_ERROR), the
+   * HTTP/2 form of a network error mid-body, and connection-specific headers of a script are dropped.
+   */
+  http2?: boolean | undefined;
+}
+
+export async function createPlaybackServer(options: PlaybackServerOptions = {}): Promise<PlaybackServer> {
   const host = options.host ?? '127.0.0.1';
   const log: LoggedRequest[] = [];
   const scenarios = new Map<string, { script: PlaybackScript; requests: LoggedRequest[]; open: Set<ServerResponse> }>();
@@ -138,8 +157,12 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
     timers.add(timer);
   };
 
-  const server = createServer((req, res) => handle(req, res));
-  server.on('connection', (socket) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => handle(req, res);
+  const h2Handler = handler as unknown as Parameters<typeof createH2cServer>[1];
+  const server = (options.http2
+    ? (options.tls ? createH2TlsServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true }, h2Handler) : createH2cServer({}, h2Handler))
+    : options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler)) as unknown as ReturnType<typeof createServer>;
+  server.on('connection', (socket: Socket) => {
     socket.setNoDelay(true); // each write leaves as its own segment: chunk boundaries stay visible
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -149,6 +172,7 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
     const out: Record<string, string> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!.toLowerCase();
+      if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
       const value = req.rawHeaders[i + 1] ?? '';
       out[name] = name in out ? `${out[name]}, ${value}` : value;
     }
@@ -179,6 +203,7 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
       method: req.method ?? 'GET',
       path: scenario ? rest : url,
       headers: headersOf(req),
+      httpVersion: req.httpVersion,
     };
     log.push(entry);
     if (req.method === 'OPTIONS') {
@@ -216,6 +241,7 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
     for (const [name, value] of Object.entries(headers)) {
       // Relative redirect targets stay inside this scenario's prefix.
       if (name.toLowerCase() === 'location' && value.startsWith('./')) headers[name] = `${PREFIX}${key}/${value.slice(2)}`;
+      if (req.httpVersionMajor >= 2 && CONNECTION_SPECIFIC.has(name.toLowerCase())) delete headers[name];
     }
     entry.status = step.status;
     try {
@@ -251,7 +277,9 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
           finish('server-close');
         } else if (how === 'reset') {
           finish('server-reset');
-          req.socket.resetAndDestroy();
+          const h2 = (res as unknown as { stream?: { close(code: number): void } }).stream;
+          if (h2) h2.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+          else req.socket.resetAndDestroy();
         }
         // 'hang': leave it open; the client or close() ends it.
       };
@@ -269,7 +297,7 @@ export async function createPlaybackServer(options: { host?: string } = {}): Pro
     });
   });
   const address = server.address() as AddressInfo;
-  const base = `http://${host}:${address.port}`;
+  const base = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
 
   return {
     url: base,
