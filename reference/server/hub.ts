@@ -302,6 +302,7 @@ export class Hub {
         send(result.events);
         return;
       }
+      if (result.afterSeq !== undefined && result.afterSeq > sub.lastSeq) sub.lastSeq = result.afterSeq;
       if (!faults.has('duplicate-on-replay')) return send(result.events);
       return then(log.find(channel, lookup), (named) => send(named ? [named, ...result.events] : result.events));
     });

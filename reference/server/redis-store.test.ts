@@ -272,3 +272,39 @@ describe('live feed after a lost pub/sub connection', () => {
     }
   });
 });
+
+describe('register-then-replay when the live feed lags behind the replay read', () => {
+  it('an event the client already has (named by Last-Event-ID) that reaches this instance late is not sent again', async () => {
+    const inner = await store({ prefix: 'lag' });
+    // Instance b's live feed delivers every event 400 ms late (a slow pub/sub path).
+    const lagging: RedisReplayLog = Object.create(inner, {
+      live: { value: { ...inner.live, healthy: true, instanceId: inner.live.instanceId, unwatch: (c: string) => inner.live.unwatch(c), closeChannel: (c: string) => inner.live.closeChannel(c),
+        watch: (c: string, h: { event: (e: never) => void; closed: () => void }) => inner.live.watch(c, { event: (e) => void setTimeout(() => h.event(e as never), 400), closed: h.closed }) } },
+    }) as RedisReplayLog;
+    for (const m of ['append', 'since', 'find', 'all', 'size', 'drop'] as const) (lagging as unknown as Record<string, unknown>)[m] = (inner[m] as (...a: unknown[]) => unknown).bind(inner);
+    const a = await createReferenceServer({ heartbeatMs: 0, store: await store({ prefix: 'lag' }) });
+    const b = await createReferenceServer({ heartbeatMs: 0, store: lagging });
+    const ch = fresh();
+    const watcher = await openStream(`${b.url}/channels/${ch}`); // b watches the channel already
+    const sa = await openStream(`${a.url}/channels/${ch}`);
+    try {
+      await a.publishAsync(ch, { data: 'n' });
+      await sa.until((p) => p.events.length === 1, 5000, 'event on a');
+      // The client moves to b at once, before b's (late) live copy of the event arrives.
+      const sb = await openStream(`${b.url}/channels/${ch}`, { headers: { 'Last-Event-ID': sa.events[0]!.lastEventId } });
+      try {
+        await new Promise((r) => setTimeout(r, 700));
+        await a.publishAsync(ch, { data: 'n+1' });
+        await sb.until((p) => p.events.length >= 1, 5000, 'the next event');
+        await new Promise((r) => setTimeout(r, 600));
+        expect(datas(sb)).toEqual(['n+1']);
+      } finally {
+        sb.destroy();
+      }
+    } finally {
+      watcher.destroy();
+      sa.destroy();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -133,7 +133,7 @@ return {seq, t}
 const SINCE = `${TRIM}${LOOKUP}
 trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
-if seq then return {1, redis.call('XRANGE', KEYS[1], '(' .. seq .. '-0', '+')} end
+if seq then return {1, redis.call('XRANGE', KEYS[1], '(' .. seq .. '-0', '+'), tonumber(seq)} end
 return {0, redis.call('XRANGE', KEYS[1], '-', '+')}
 `;
 
@@ -358,7 +358,7 @@ export class RedisReplayLog implements ReplayLog {
   async since(channel: string, lastEventId: string): Promise<ReplayResult> {
     const reply = await this.#run('since', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
     const events = this.#entries(reply[1]);
-    if (Number(reply[0]) === 1) return { events };
+    if (Number(reply[0]) === 1) return { events, afterSeq: Number(reply[2]) };
     return { events, gap: { requested: lastEventId, oldestRetained: events[0]?.id ?? null } };
   }
 

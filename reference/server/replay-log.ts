@@ -75,6 +75,11 @@ export interface ReplayResult {
    * issued): `events` is then everything retained, and the client may have missed events.
    */
   readonly gap?: { readonly requested: string; readonly oldestRetained: string | null } | undefined;
+  /**
+   * Seq of the event the id named (when found): live events up to it are not sent again, also when
+   * nothing follows it yet (a live event that raced the replay read).
+   */
+  readonly afterSeq?: number | undefined;
 }
 
 export interface ReplayLog {
@@ -198,7 +203,7 @@ export class InMemoryReplayLog implements ReplayLog {
     const log = this.#live(channel);
     const retained = log ? log.events.slice(log.head) : [];
     const found = log ? this.#indexOf(log, lastEventId) : -1;
-    if (found >= 0 && log) return { events: log.events.slice(found + 1) };
+    if (found >= 0 && log) return { events: log.events.slice(found + 1), afterSeq: log.events[found]!.seq };
     return { events: retained, gap: { requested: lastEventId, oldestRetained: retained[0]?.id ?? null } };
   }
 
