@@ -2,7 +2,7 @@
 // generated configuration in a temp prefix, stopped by PID): each configuration in front of the
 // reference server gives exactly the verdicts of LAB_CONFIGS, black-box and cooperative, and the
 // README table is that data. A missing nginx FAILS these tests (never skips).
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceServer, type ReferenceServer } from '../../reference/server/index.ts';
 import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
@@ -10,16 +10,22 @@ import type { RunResult } from '../model.ts';
 import { LAB_AREAS, LAB_CONFIGS, LAB_OBSERVE_MS, renderLabTable, type LabConfig } from './deployment-lab.ts';
 import { NGINX_INSTALL_HINT, nginxBinary, startNginx, type RunningNginx } from './nginx-lab.ts';
 import { SERVER_CASES } from './cases.ts';
+import { makeThrowawayPki } from './throwaway-ca.ts';
 
 interface Lab {
   readonly upstream: ReferenceServer;
   readonly nginx: RunningNginx;
 }
 
+const pki = makeThrowawayPki();
+
 async function startLab(c: LabConfig): Promise<Lab> {
   const upstream = await createReferenceServer({ heartbeatMs: c.upstreamHeartbeatMs, retryMs: 1000, auth: { tokens: { private: 'lab-secret' } } });
   try {
-    const nginx = await startNginx({ upstream: upstream.url, location: c.location, server: c.server });
+    const nginx = await startNginx({
+      upstream: upstream.url, location: c.location, server: c.server,
+      ...(c.http2 ? { listen: 'ssl http2', tls: { cert: pki.certPem, key: pki.keyPem } } : {}),
+    });
     return { upstream, nginx };
   } catch (error) {
     await upstream.close();
@@ -33,6 +39,7 @@ function labArgs(c: LabConfig, lab: Lab, cooperative: boolean): string[] {
     url, '--observe', String(LAB_OBSERVE_MS), '--header-timeout', '3000', '--delivery-timeout', '1500', '--seed', '7',
     ...(c.declaredHeartbeatMs !== undefined ? ['--heartbeat', String(c.declaredHeartbeatMs)] : []),
     ...(cooperative ? ['--publish', url] : []),
+    ...(c.http2 ? ['--http2', '--ca', pki.caFile] : []),
   ];
 }
 
@@ -41,6 +48,11 @@ function verdicts(r: RunResult): string {
 }
 
 const haveNginx = nginxBinary() !== undefined;
+
+/** The lab's areas, plus http2 for a configuration checked with --http2. */
+function areasOf(c: LabConfig): string[] {
+  return [...LAB_AREAS, ...(c.http2 ? ['http2'] : [])];
+}
 
 describe('deployment lab (real nginx in front of the reference server)', () => {
   const labs = new Map<string, Lab>();
@@ -56,8 +68,8 @@ describe('deployment lab (real nginx in front of the reference server)', () => {
       jobs.push(async () => {
         const lab = labs.get(c.key)!;
         const [blackBox, cooperative] = await Promise.all([
-          runCheck(parseCheckArgs([...labArgs(c, lab, false), '--area', LAB_AREAS.join(',')])),
-          runCheck(parseCheckArgs([...labArgs(c, lab, true), '--area', LAB_AREAS.join(',')])),
+          runCheck(parseCheckArgs([...labArgs(c, lab, false), '--area', areasOf(c).join(',')])),
+          runCheck(parseCheckArgs([...labArgs(c, lab, true), '--area', areasOf(c).join(',')])),
         ]);
         runs.set(c.key, { blackBox, cooperative });
       });
@@ -81,6 +93,7 @@ describe('deployment lab (real nginx in front of the reference server)', () => {
       await lab.nginx.stop();
       await lab.upstream.close();
     }));
+    rmSync(pki.dir, { recursive: true, force: true });
   });
 
   it('nginx is installed (the lab needs it; CI installs nginx-light)', () => {
@@ -90,7 +103,7 @@ describe('deployment lab (real nginx in front of the reference server)', () => {
   it.each(LAB_CONFIGS.map((c) => [c.key, c] as const))('%s: exactly the expected verdicts, black-box and cooperative', (key, c) => {
     expect(haveNginx, NGINX_INSTALL_HINT).toBe(true);
     const run = runs.get(key)!;
-    const areaCases = SERVER_CASES.filter((s) => (LAB_AREAS as readonly string[]).includes(s.area)).map((s) => s.id);
+    const areaCases = SERVER_CASES.filter((s) => areasOf(c).includes(s.area)).map((s) => s.id);
     for (const [mode, result] of [['blackBox', run.blackBox], ['cooperative', run.cooperative]] as const) {
       const expected = new Map<string, string>();
       for (const e of c.expected) for (const id of e.cases) expected.set(id, e[mode]);

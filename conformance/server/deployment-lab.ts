@@ -28,6 +28,8 @@ export interface LabConfig {
   readonly upstreamHeartbeatMs: number;
   /** `--heartbeat` given to check. */
   readonly declaredHeartbeatMs?: number | undefined;
+  /** nginx listens with `ssl http2` (a throw-away CA, given to check with --ca) and check runs with --http2 (adds area http2). */
+  readonly http2?: boolean | undefined;
   /** What the other cases show (README). */
   readonly note?: string | undefined;
   /** Every case that is not PASS in either mode; all other cases of the areas must PASS (black-box: response.compression is UNSUPPORTED). */
@@ -106,6 +108,14 @@ export const LAB_CONFIGS: readonly LabConfig[] = [
     upstreamHeartbeatMs: 500, declaredHeartbeatMs: 1000,
     note: 'no finding; the full cooperative check (every area, auth and declared statuses included) passes through it too',
     expected: [HIDDEN_HEADER],
+  },
+  {
+    key: 'correct-http2',
+    title: 'the correct configuration on `listen … ssl http2;` (a throw-away CA given to check with `--ca`), checked with `--http2`: nginx speaks h2 to the client, HTTP/1.1 to the upstream',
+    location: [...UPSTREAM_11, 'proxy_buffering off;', 'gzip off;', 'proxy_read_timeout 1h;'], http2: true,
+    upstreamHeartbeatMs: 500, declaredHeartbeatMs: 1000,
+    note: 'no finding: every case of the areas passes over h2, `server.http2.no-connection-headers` included, and `server.http2.stream-end` sees END_STREAM after DELETE',
+    expected: [HIDDEN_HEADER, { cases: ['server.http2.stream-end'], blackBox: 'UNSUPPORTED', cooperative: 'PASS', finding: 'black-box: no stream ended while observed (it needs --publish to close a channel)' }],
   },
 ];
 
