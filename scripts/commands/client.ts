@@ -46,6 +46,11 @@ Parser vectors over the wire (client.vectors.<file>):
   --vectors                       also serve every parser vector (fixtures/vectors) on its own connection,
                                   split after every CR and inside every multi-byte character (~400
                                   connections: about 10 s in-process, a minute or more per browser)
+Transport:
+  --http2                         play the scenarios over HTTP/2: a throw-away CA for this run, the
+                                  playback server on h2 over TLS (HTTP/1.1 still offered by ALPN);
+                                  the reference client speaks h2 trusting it, adapters get
+                                  NODE_EXTRA_CA_CERTS, Chromium/Firefox accept its key for this run
 Limits:
   --concurrency <n>               scenarios at once (default: per driver; timing scenarios run alone)
   --timeout-multiplier <x>        scale every scenario's time limit (slow machines)
@@ -78,6 +83,8 @@ export interface ClientOptions {
   epsilonMs: number;
   /** --quiet: no live progress line. */
   quiet?: boolean | undefined;
+  /** --http2: scenarios over HTTP/2 (h2 over TLS with a throw-away CA for the run). */
+  http2?: boolean | undefined;
 }
 
 
@@ -131,6 +138,7 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
       case '--property-time': o.propertyTimeMs = positiveInt(flag, value(), 100); break;
       case '--no-property': o.property = false; break;
       case '--vectors': o.vectors = true; break;
+      case '--http2': o.http2 = true; break;
       case '--concurrency': o.concurrency = positiveInt(flag, value(), 1); break;
       case '--timeout-multiplier': {
         const v = Number(value());
@@ -174,20 +182,24 @@ export async function runClientTargets(
   const selection: Selection = { ids: o.ids, areas: o.areas, exclude: o.exclude };
   const results: { key: string; result: RunResult }[] = [];
   let failedToStart = 0;
+  const h2 = o.http2 ? await (await import('../../conformance/client/http2.ts')).startHttp2ClientRun() : undefined;
+  try {
   for (const target of o.targets) {
-    const server = await createPlaybackServer();
+    const server = await createPlaybackServer(h2 ? h2.playback : {});
     let driver: ClientDriver | undefined;
     try {
       if (target.kind === 'reference') {
         const { referenceDriver } = await import('../../conformance/client/drivers/reference.ts');
-        driver = referenceDriver();
+        driver = referenceDriver(h2 ? { fetch: h2.fetch } : {});
       } else if (target.kind === 'exec') {
         const { execDriver } = await import('../../conformance/client/drivers/exec.ts');
-        driver = execDriver({ command: target.command, name: target.name });
+        driver = execDriver({ command: target.command, name: target.name, ...(h2 ? { env: h2.env } : {}) });
       } else {
         const { browserDriver } = await import('../../conformance/client/drivers/browser.ts');
+        const { withLaunchDefaults } = await import('../../conformance/browsers.ts');
         try {
-          driver = await browserDriver({ browser: target.browser, server });
+          if (h2 && target.browser === 'webkit') throw new Error('--http2 needs TLS, and WebKit (WebDriver) cannot be told to trust the run\'s certificate');
+          driver = await withLaunchDefaults({ tls: h2 ? { spkiSha256: [h2.spkiSha256] } : undefined }, () => browserDriver({ browser: target.browser, server }));
         } catch (error) {
           failedToStart++;
           onProblem(`${target.browser}: ${error instanceof Error ? error.message : String(error)}`);
@@ -206,6 +218,7 @@ export async function runClientTargets(
         options: {
           target: target.kind, command: target.kind === 'exec' ? target.command : undefined, executable: driver.executablePath, ids: o.ids, areas: o.areas, exclude: o.exclude,
           baselineFile: o.baselineFile, propertyRuns: o.property ? o.propertyRuns : 0, vectors: o.vectors, epsilonMs: o.epsilonMs, timeoutMultiplier: o.timeoutMultiplier,
+          ...(h2 ? { http2: true } : {}),
         },
         selection,
         baseline,
@@ -216,11 +229,16 @@ export async function runClientTargets(
       const learned = driver.identity?.();
       const name = target.kind === 'exec' ? (target.name ?? learned?.name ?? driver.name) : driver.name;
       const version_ = target.kind === 'exec' ? learned?.version : driver.version;
-      results.push({ key: targetKey(target.kind === 'exec' && !target.name && learned?.name ? { ...target, name: learned.name } : target), result: { ...result, target: { name, version: version_ } } });
+      results.push({ key: targetKey(target.kind === 'exec' && !target.name && learned?.name ? { ...target, name: learned.name } : target), result: { ...result, target: { name, version: version_ },
+        // Under --http2: the HTTP versions the client actually used (from the playback server's log).
+        ...(h2 ? { options: { ...result.options, httpVersions: [...new Set(server.requests.map((r) => r.httpVersion ?? '?'))].sort() } } : {}) } });
     } finally {
       await driver?.close().catch(() => {});
       await server.close();
     }
+  }
+  } finally {
+    await h2?.close();
   }
   return { results, failedToStart };
 }

@@ -36,6 +36,8 @@ export interface ExecDriverOptions {
   readonly name?: string | undefined;
   readonly parallel?: number | undefined;
   readonly cwd?: string | undefined;
+  /** Extra environment for the adapter process (e.g. `NODE_EXTRA_CA_CERTS` under `client --http2`). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 const KINDS = new Set(['open', 'event', 'error', 'closed', 'hello', 'log', 'unsupported']);
@@ -56,6 +58,7 @@ export function execDriver(options: ExecDriverOptions): ClientDriver {
       return new Promise<DriverOutcome>((resolve) => {
         const env: NodeJS.ProcessEnv = {
           ...process.env,
+          ...options.env,
           SSE_CONFORMANCE_CASE: run.caseId,
           // Comma-separated for simple adapters (types with a comma or NUL cannot be written there);
           // the JSON form carries every type exactly (NUL escaped as \u0000).

@@ -2,17 +2,17 @@
  * The in-process driver: our reference EventSource (reference/client.ts) on undici's fetch. It is
  * the client every scenario is proven against, and needs no process or browser.
  */
-import { EventSource } from '../../../reference/client.ts';
+import { EventSource, type FetchLike } from '../../../reference/client.ts';
 import type { ClientDriver, DriverOutcome, DriverRun } from '../driver.ts';
 import { version } from '../../../scripts/cli.ts';
 
-export function referenceDriver(options: { parallel?: number } = {}): ClientDriver {
+export function referenceDriver(options: { parallel?: number; fetch?: FetchLike | undefined } = {}): ClientDriver {
   return {
     name: 'reference',
     version: `sse-conformance ${version()}`,
     parallel: options.parallel ?? 8,
     async run(run: DriverRun): Promise<DriverOutcome> {
-      const es = new EventSource(run.url, { headers: run.headers ? { ...run.headers } : undefined });
+      const es = new EventSource(run.url, { headers: run.headers ? { ...run.headers } : undefined, ...(options.fetch ? { fetch: options.fetch } : {}) });
       let closed = false;
       const reportClosed = (): void => {
         if (!closed && es.readyState === EventSource.CLOSED) {
