@@ -5,9 +5,12 @@
  *
  * The AMQP bridge (RabbitMQ; `serve --amqp <url> --amqp-exchange <name>`):
  * - Topology (declared on every (re)connect): the exchange (`topic`, durable), one durable queue
- *   `<exchange>.sse` bound with `#` that every instance consumes from (competing consumers: each
- *   message is stored once, by whichever instance takes it, and the store fans it out to all), and a
- *   durable dead-letter queue `<exchange>.sse.dead`.
+ *   `<exchange>.sse` bound with `#` that every instance subscribes to (each message is stored once,
+ *   by the instance that takes it, and the store fans it out to every instance), and a
+ *   durable dead-letter queue `<exchange>.sse.dead`. The queue has a single active consumer: one
+ *   instance stores the messages in queue order while the others stand by (RabbitMQ hands the
+ *   queue to another when it goes), so channels get events in publish order; a message refused
+ *   with 503 and requeued can still land after later ones.
  * - A message: routing key = channel; `type` property (or header `sse-event`) = event type; header
  *   `sse-id` = the event id (optional; the store assigns one otherwise); `messageId` property = the
  *   de-duplication key; body = the data as UTF-8, or bytes sent as one Base64 line when the content
@@ -136,7 +139,9 @@ export class AmqpBridge implements MessageBridge {
           ch.on('error', (e: Error) => this.#log('warn', `AMQP channel: ${e.message}`));
           confirm.on('error', (e: Error) => this.#log('warn', `AMQP confirm channel: ${e.message}`));
           await ch.assertExchange(exchange, 'topic', { durable: true });
-          await ch.assertQueue(this.queue, { durable: true });
+          // Single active consumer: one instance takes the messages in queue order (the others stand by
+          // and take over when it goes), so events are stored in publish order.
+          await ch.assertQueue(this.queue, { durable: true, arguments: { 'x-single-active-consumer': true } });
           await ch.assertQueue(this.deadLetterQueue, { durable: true });
           await ch.bindQueue(this.queue, exchange, '#');
           await ch.prefetch(this.#options.prefetch ?? 64);

@@ -293,12 +293,18 @@ export class Hub {
       if (last && last.seq > sub.lastSeq) sub.lastSeq = last.seq;
     };
     if (faults.has('ignore-last-event-id')) return then(log.all(channel), send);
+    // Fast path: the replay as one buffer of stored frames (no framing or replay faults on this connection).
+    if (log.replayFrames && sub.writesStoredFrames && !faults.has('duplicate-on-replay') && !faults.has('ids-not-monotonic')) {
+      return log.replayFrames(channel, requested).then((r) => {
+        if (r.gap) sub.write(gapNotice(requested, r.gap.oldestRetained));
+        if (r.count > 0) sub.write(r.frames);
+        const upTo = Math.max(r.lastSeq, r.afterSeq ?? 0);
+        if (upTo > sub.lastSeq) sub.lastSeq = upTo;
+      });
+    }
     const withLookup = (lookup: string): void | Promise<void> => then(log.since(channel, lookup), (result) => {
       if (result.gap) {
-        const requestedEcho = requested.length > GAP_ECHO_LIMIT ? requested.slice(0, GAP_ECHO_LIMIT) : requested;
-        const notice = { requested: requestedEcho, truncated: requested.length > GAP_ECHO_LIMIT, oldestRetained: result.gap.oldestRetained };
-        // No id: the client's last event ID stays as it was until a real event arrives.
-        sub.write(encodeEvent({ event: REPLAY_GAP_EVENT, data: JSON.stringify(notice) }));
+        sub.write(gapNotice(requested, result.gap.oldestRetained));
         send(result.events);
         return;
       }
@@ -426,6 +432,12 @@ export class Hub {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }
+}
+
+/** The in-band notice for an unknown id. No id: the client's last event ID stays as it was until a real event arrives. */
+function gapNotice(requested: string, oldestRetained: string | null): string {
+  const requestedEcho = requested.length > GAP_ECHO_LIMIT ? requested.slice(0, GAP_ECHO_LIMIT) : requested;
+  return encodeEvent({ event: REPLAY_GAP_EVENT, data: JSON.stringify({ requested: requestedEcho, truncated: requested.length > GAP_ECHO_LIMIT, oldestRetained }) });
 }
 
 /** Applies `f` now for a plain value, or when a promise resolves (keeps synchronous stores synchronous). */

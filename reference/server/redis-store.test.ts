@@ -281,7 +281,7 @@ describe('register-then-replay when the live feed lags behind the replay read', 
       live: { value: { ...inner.live, healthy: true, instanceId: inner.live.instanceId, unwatch: (c: string) => inner.live.unwatch(c), closeChannel: (c: string) => inner.live.closeChannel(c),
         watch: (c: string, h: { event: (e: never) => void; closed: () => void }) => inner.live.watch(c, { event: (e) => void setTimeout(() => h.event(e as never), 400), closed: h.closed }) } },
     }) as RedisReplayLog;
-    for (const m of ['append', 'since', 'find', 'all', 'size', 'drop'] as const) (lagging as unknown as Record<string, unknown>)[m] = (inner[m] as (...a: unknown[]) => unknown).bind(inner);
+    for (const m of ['append', 'since', 'replayFrames', 'find', 'all', 'size', 'drop'] as const) (lagging as unknown as Record<string, unknown>)[m] = (inner[m] as (...a: unknown[]) => unknown).bind(inner);
     const a = await createReferenceServer({ heartbeatMs: 0, store: await store({ prefix: 'lag' }) });
     const b = await createReferenceServer({ heartbeatMs: 0, store: lagging });
     const ch = fresh();

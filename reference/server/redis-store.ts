@@ -28,8 +28,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
+import { encodeEvent } from '../encoder.ts';
 import { PublishError } from './hub.ts';
-import { DEFAULT_REPLAY_MAX_AGE_MS, DEFAULT_REPLAY_MAX_EVENTS, makeStoredEvent, type EventDraft, type LiveFeed, type LiveHandlers, type ReplayLimits, type ReplayLog, type ReplayResult, type StoredEvent } from './replay-log.ts';
+import { DEFAULT_REPLAY_MAX_AGE_MS, DEFAULT_REPLAY_MAX_EVENTS, makeStoredEvent, type EventDraft, type FramesReplay, type LiveFeed, type LiveHandlers, type ReplayLimits, type ReplayLog, type ReplayResult, type StoredEvent } from './replay-log.ts';
 
 export interface RedisStoreOptions {
   /** `redis://host:port[/db]` (also `rediss://`, credentials in the URL). */
@@ -107,7 +108,8 @@ local function lookup(stream, ids, id)
 end
 `;
 
-// KEYS: stream, seq, ids, closed. ARGV: maxEvents, maxAgeMs, id, event, data, dedupeKey, live channel, origin.
+// KEYS: stream, seq, ids, closed. ARGV: maxEvents, maxAgeMs, id, event, data, dedupeKey, live channel, origin, body.
+// \`f\` holds the encoded frame without its id line (the id is the seq or \`i\`): replay writes it as is.
 const APPEND = `${TRIM}
 if redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
 if ARGV[6] ~= '' then
@@ -116,7 +118,7 @@ if ARGV[6] ~= '' then
 end
 local t = now()
 local seq = redis.call('INCR', KEYS[2])
-local fields = {'t', t, 'd', ARGV[5], 'o', ARGV[8]}
+local fields = {'t', t, 'd', ARGV[5], 'o', ARGV[8], 'f', ARGV[9]}
 local msg = {s = seq, t = t, d = ARGV[5], o = ARGV[8]}
 if ARGV[3] ~= '' then table.insert(fields, 'i'); table.insert(fields, ARGV[3]); msg.i = ARGV[3] end
 if ARGV[4] ~= '' then table.insert(fields, 'e'); table.insert(fields, ARGV[4]); msg.e = ARGV[4] end
@@ -135,6 +137,35 @@ trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
 if seq then return {1, redis.call('XRANGE', KEYS[1], '(' .. seq .. '-0', '+'), tonumber(seq)} end
 return {0, redis.call('XRANGE', KEYS[1], '-', '+')}
+`;
+
+// KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, last event id. The replay as one string of frames.
+const FRAMES = `${TRIM}${LOOKUP}
+trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
+local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
+local entries = redis.call('XRANGE', KEYS[1], seq and ('(' .. seq .. '-0') or '-', '+')
+local out = {}
+local last = 0
+local first = false
+for _, e in ipairs(entries) do
+  local f = e[2]
+  local body, id, data, event
+  for j = 1, #f, 2 do
+    local k = f[j]
+    if k == 'f' then body = f[j + 1] elseif k == 'i' then id = f[j + 1] elseif k == 'd' then data = f[j + 1] elseif k == 'e' then event = f[j + 1] end
+  end
+  local s = string.match(e[1], '^(%d+)')
+  if not body then
+    body = ''
+    if event and event ~= '' then body = 'event: ' .. event .. '\\n' end
+    for line in string.gmatch((data or '') .. '\\n', '([^\\n]*)\\n') do body = body .. 'data: ' .. line .. '\\n' end
+    body = body .. '\\n'
+  end
+  out[#out + 1] = 'id: ' .. (id or s) .. '\\n' .. body
+  if not first then first = id or s end
+  last = tonumber(s)
+end
+return {seq and 1 or 0, table.concat(out), last, #out, seq and tonumber(seq) or 0, first}
 `;
 
 // KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, id.
@@ -177,8 +208,8 @@ local upper = ARGV[2] == '+' and '+' or ('(' .. ARGV[2] .. '-0')
 return {redis.call('EXISTS', KEYS[2]), redis.call('XRANGE', KEYS[1], '(' .. ARGV[1] .. '-0', upper)}
 `;
 
-type Script = 'append' | 'since' | 'find' | 'read' | 'close' | 'drop' | 'watch' | 'range';
-const SCRIPTS: Record<Script, string> = { append: APPEND, since: SINCE, find: FIND, read: READ, close: CLOSE, drop: DROP, watch: WATCH, range: RANGE };
+type Script = 'append' | 'since' | 'frames' | 'find' | 'read' | 'close' | 'drop' | 'watch' | 'range';
+const SCRIPTS: Record<Script, string> = { append: APPEND, since: SINCE, frames: FRAMES, find: FIND, read: READ, close: CLOSE, drop: DROP, watch: WATCH, range: RANGE };
 
 type RawEntry = [string, string[]];
 
@@ -331,9 +362,30 @@ export class RedisReplayLog implements ReplayLog {
 
   #entry(raw: RawEntry): StoredEvent {
     const [entryId, fields] = raw;
-    const f = new Map<string, string>();
-    for (let j = 0; j + 1 < fields.length; j += 2) f.set(fields[j]!, fields[j + 1]!);
-    return makeStoredEvent(Number.parseInt(entryId, 10), { id: f.get('i'), event: f.get('e'), data: f.get('d') ?? '', dedupeKey: f.get('k') }, Number(f.get('t') ?? 0), f.get('o'));
+    let t = 0;
+    let data = '';
+    let origin: string | undefined;
+    let id: string | undefined;
+    let event: string | undefined;
+    let key: string | undefined;
+    let body: string | undefined;
+    for (let j = 0; j + 1 < fields.length; j += 2) {
+      const v = fields[j + 1]!;
+      switch (fields[j]) {
+        case 't': t = Number(v); break;
+        case 'd': data = v; break;
+        case 'o': origin = v; break;
+        case 'i': id = v; break;
+        case 'e': event = v; break;
+        case 'k': key = v; break;
+        case 'f': body = v; break;
+      }
+    }
+    const seq = Number.parseInt(entryId, 10);
+    if (body === undefined) return makeStoredEvent(seq, { id, event, data, dedupeKey: key }, t, origin);
+    // The stored frame: only the id line is added (replay of 10,000 events encodes nothing).
+    const wireId = id ?? String(seq);
+    return { seq, id: wireId, assignedId: id === undefined, event: event === '' ? undefined : event, data, storedAt: t, frame: Buffer.from(`id: ${wireId}\n${body}`, 'utf8'), origin, dedupeKey: key };
   }
 
   #entries(raw: unknown): StoredEvent[] {
@@ -342,7 +394,8 @@ export class RedisReplayLog implements ReplayLog {
 
   async append(channel: string, draft: EventDraft): Promise<StoredEvent> {
     const reply = await this.#run('append', [this.#key('stream', channel), this.#key('seq', channel), this.#key('ids', channel), this.#key('closed', channel)],
-      [this.#maxEvents, this.#maxAgeMs, draft.id ?? '', draft.event ?? '', draft.data, draft.dedupeKey ?? '', this.#key('live', channel), this.instanceId]) as unknown[];
+      [this.#maxEvents, this.#maxAgeMs, draft.id ?? '', draft.event ?? '', draft.data, draft.dedupeKey ?? '', this.#key('live', channel), this.instanceId,
+        encodeEvent({ event: draft.event, data: draft.data })]) as unknown[];
     const head = Number(reply[0]);
     if (head === -1) {
       throw new PublishError('SSEC_ERR_CHANNEL_CLOSED', 410, `channel ${JSON.stringify(channel)} is closed`);
@@ -360,6 +413,15 @@ export class RedisReplayLog implements ReplayLog {
     const events = this.#entries(reply[1]);
     if (Number(reply[0]) === 1) return { events, afterSeq: Number(reply[2]) };
     return { events, gap: { requested: lastEventId, oldestRetained: events[0]?.id ?? null } };
+  }
+
+  async replayFrames(channel: string, lastEventId: string): Promise<FramesReplay> {
+    const reply = await this.#run('frames', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
+    const frames = Buffer.from(String(reply[1] ?? ''), 'utf8');
+    const base = { frames, lastSeq: Number(reply[2]), count: Number(reply[3]) };
+    if (Number(reply[0]) === 1) return { ...base, afterSeq: Number(reply[4]) };
+    const first = reply[5];
+    return { ...base, gap: { requested: lastEventId, oldestRetained: typeof first === 'string' ? first : typeof first === 'number' ? String(first) : null } };
   }
 
   async find(channel: string, id: string): Promise<StoredEvent | undefined> {

@@ -100,8 +100,24 @@ export interface ReplayLog {
    * not fan out what it appends itself), and closing a channel is shared.
    */
   readonly live?: LiveFeed | undefined;
+  /**
+   * Optional fast path of {@link since} for networked stores: the replay as the bytes to write
+   * (the stored frames, concatenated), so 10,000 events cost one reply and one write. The hub uses
+   * it for connections that write stored frames as they are (no framing faults).
+   */
+  replayFrames?(channel: string, lastEventId: string): Promise<FramesReplay>;
   /** Releases connections (shared stores). */
   close?(): Promise<void>;
+}
+
+/** {@link ReplayLog.replayFrames}: what {@link ReplayResult} says, with the events as one buffer. */
+export interface FramesReplay {
+  readonly frames: Buffer;
+  readonly count: number;
+  /** Seq of the last event in `frames` (0 when none). */
+  readonly lastSeq: number;
+  readonly afterSeq?: number | undefined;
+  readonly gap?: ReplayResult['gap'];
 }
 
 /** Live events of a shared store, from every instance. */

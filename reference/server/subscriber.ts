@@ -78,6 +78,11 @@ export class Subscriber {
     return this.#done || this.#res.destroyed;
   }
 
+  /** Whether this connection writes stored frames as they are (no framing faults): a replay may then be written as one buffer. */
+  get writesStoredFrames(): boolean {
+    return !this.#customFraming;
+  }
+
   /** Whether this connection wants heartbeats. */
   get wantsHeartbeat(): boolean {
     return !this.faults.has('no-heartbeat');

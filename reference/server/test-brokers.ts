@@ -258,6 +258,8 @@ export function brokersInstalled(): { redis: boolean; rabbit: boolean } {
 export interface ServeInstance {
   readonly url: string;
   readonly port: number;
+  /** PID of the running server process. */
+  readonly pid: number | undefined;
   /** SIGKILL (a crash): open streams are cut without their terminating chunk. */
   kill(): Promise<void>;
   /** Starts it again on the same port. */
@@ -292,6 +294,7 @@ export async function startServe(args: readonly string[], port?: number): Promis
   return {
     url: `http://127.0.0.1:${fixedPort}`,
     port: fixedPort,
+    get pid() { return child?.pid; },
     async kill() {
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
