@@ -12,11 +12,11 @@
  * process with the fan-out benchmark's cheap scanner. Brokers: test-brokers.ts (Debian packages).
  * Every wait has a time limit; only the processes this run started are stopped.
  */
-import { readFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { RedisReplayLog } from '../../reference/server/redis-store.ts';
-import { startRabbit, startRedis, startServe, type ServeInstance } from '../../reference/server/test-brokers.ts';
+import { startRabbit, startRedis } from '../../reference/server/test-brokers.ts';
 import { benchmarkData, EventCounter, nowMs } from './fanout-counter.ts';
 
 const quick = process.argv.includes('--quick');
@@ -26,10 +26,28 @@ const UNPACED = quick ? 60 : 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
-function rssKiB(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
+/** One server instance in its own process (cluster-server.ts), for memory figures after a full GC. */
+interface Instance { url: string; child: ChildProcess; memory(): Promise<{ rss: number; heap: number }>; stop(): Promise<void> }
+
+function startInstance(config: Record<string, string>): Promise<Instance> {
+  const child = fork(new URL('./cluster-server.ts', import.meta.url).pathname, [JSON.stringify(config)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('instance not ready within 30 s')); }, 30_000);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`instance exited (${code})`)); });
+    child.once('message', (m: { url: string }) => {
+      clearTimeout(timer);
+      resolve({
+        url: m.url, child,
+        memory: () => new Promise((res) => { child.once('message', (x: { rss: number; heap: number }) => res(x)); child.send({ cmd: 'mem' }); }),
+        stop: () => new Promise((res) => {
+          if (child.exitCode !== null) return res();
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => { clearTimeout(t); res(); });
+          child.disconnect();
+        }),
+      });
+    });
+  });
 }
 
 function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<number> {
@@ -87,14 +105,19 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
-interface FanoutRow { name: string; delivered: number; expected: number; inOrder: boolean; perSec: number; p50: number; p99: number; rssPerConn: number }
+interface FanoutRow { name: string; delivered: number; expected: number; inOrder: boolean; perSec: number; p50: number; p99: number; rssPerConn: number; heapPerConn: number }
 
-async function fanout(name: string, instances: ServeInstance[], channel: string): Promise<FanoutRow> {
-  const rss0 = instances.reduce((n, i) => n + rssKiB(i.pid), 0);
+async function memoryOf(instances: Instance[]): Promise<{ rss: number; heap: number }> {
+  const ms = await Promise.all(instances.map((i) => i.memory()));
+  return { rss: ms.reduce((n, m) => n + m.rss, 0), heap: ms.reduce((n, m) => n + m.heap, 0) };
+}
+
+async function fanout(name: string, instances: Instance[], channel: string): Promise<FanoutRow> {
+  const m0 = await memoryOf(instances);
   const subs: Sub[] = [];
   for (let k = 0; k < C; k++) subs.push(await subscribe(instances[k % instances.length]!.url, channel, 1));
   await sleep(500);
-  const rss1 = instances.reduce((n, i) => n + rssKiB(i.pid), 0);
+  const m1 = await memoryOf(instances);
   // Paced: one event every 50 ms, for latency.
   let seq = 0;
   for (let k = 0; k < PACED; k++) {
@@ -115,7 +138,8 @@ async function fanout(name: string, instances: ServeInstance[], channel: string)
   const delivered = subs.reduce((n, s) => n + s.counter.received, 0);
   const row: FanoutRow = {
     name, delivered, expected: C * seq, inOrder: subs.every((s) => s.counter.outOfOrder === 0),
-    perSec: (C * UNPACED) / ((tEnd - t0) / 1000), p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConn: (rss1 - rss0) / C,
+    perSec: (C * UNPACED) / ((tEnd - t0) / 1000), p50: pct(latencies, 50), p99: pct(latencies, 99),
+    rssPerConn: (m1.rss - m0.rss) / 1024 / C, heapPerConn: (m1.heap - m0.heap) / 1024 / C,
   };
   for (const s of subs) s.socket.destroy();
   await sleep(300);
@@ -138,12 +162,12 @@ async function main(): Promise<void> {
   process.stdout.write(`cluster bench: C = ${C} subscribers, ${PACED} paced + ${UNPACED} unpaced events; Node ${process.version}\n`);
   const redis = await startRedis();
   const rabbit = await startRabbit();
-  const started: ServeInstance[] = [];
+  const started: Instance[] = [];
   try {
-    const mem = await startServe(['--heartbeat', '0', '--replay-size', '20000']);
+    const mem = await startInstance({});
     started.push(mem);
-    const redisArgs = ['--redis', redis.url, '--redis-prefix', 'bench', '--heartbeat', '0', '--replay-size', '20000', '--amqp', rabbit.url, '--amqp-exchange', 'bench'];
-    const [ra, rb] = await Promise.all([startServe(redisArgs), startServe(redisArgs)]);
+    const redisConfig = { redis: redis.url, prefix: 'bench', amqp: rabbit.url, exchange: 'bench' };
+    const [ra, rb] = await Promise.all([startInstance(redisConfig), startInstance(redisConfig)]);
     started.push(ra!, rb!);
 
     const rows = [await fanout('one in-memory instance', [mem], 'fan'), await fanout('two instances through Redis', [ra!, rb!], 'fan')];
@@ -172,10 +196,10 @@ async function main(): Promise<void> {
     for (const s of subs) s.socket.destroy();
     await conn.close();
 
-    process.stdout.write('\n| setup | delivered | in order | deliveries/s (unpaced) | p50 ms (paced) | p99 ms (paced) | RSS / idle conn |\n|---|---:|---|---:|---:|---:|---:|\n');
-    for (const r of rows) process.stdout.write(`| ${r.name} | ${r.delivered} / ${r.expected} | ${r.inOrder ? 'yes' : 'NO'} | ${f(r.perSec, 0)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rssPerConn, 1)} KiB |\n`);
+    process.stdout.write('\n| setup | delivered | in order | deliveries/s (unpaced) | p50 ms (paced) | p99 ms (paced) | RSS / idle conn | heap / idle conn |\n|---|---:|---|---:|---:|---:|---:|---:|\n');
+    for (const r of rows) process.stdout.write(`| ${r.name} | ${r.delivered} / ${r.expected} | ${r.inOrder ? 'yes' : 'NO'} | ${f(r.perSec, 0)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.rssPerConn, 1)} KiB | ${f(r.heapPerConn, 1)} KiB |\n`);
     const [m, rd] = rows as [FanoutRow, FanoutRow];
-    process.stdout.write(`\nRatios (Redis / in-memory): deliveries/s ${f(rd.perSec / m.perSec, 2)}x, p50 ${f(rd.p50 / m.p50, 2)}x, p99 ${f(rd.p99 / m.p99, 2)}x, RSS per connection ${f(rd.rssPerConn / m.rssPerConn, 2)}x\n`);
+    process.stdout.write(`\nRatios (Redis / in-memory): deliveries/s ${f(rd.perSec / m.perSec, 2)}x, p50 ${f(rd.p50 / m.p50, 2)}x, p99 ${f(rd.p99 / m.p99, 2)}x, RSS per connection ${f(rd.rssPerConn / m.rssPerConn, 2)}x, heap per connection ${f(rd.heapPerConn / m.heapPerConn, 2)}x\n`);
     const med = (xs: number[]) => pct(xs, 50);
     process.stdout.write(`Replay of 10,000 events after Last-Event-ID: 1 (request to last event): Redis median ${f(med(redisReplay), 1)} ms (cold ${f(redisReplay[0]!, 1)}, max ${f(Math.max(...redisReplay), 1)}), in-memory median ${f(med(memReplay), 1)} ms: ${f(med(redisReplay) / med(memReplay), 2)}x\n`);
     process.stdout.write(`AMQP exchange to subscribers on both instances: ${amqpOk ? 'all 200 on each' : 'INCOMPLETE'}${amqpOrdered ? ', in publish order' : ', NOT in publish order'}; p50 ${f(pct(amqpLat, 50), 2)} ms, p99 ${f(pct(amqpLat, 99), 2)} ms\n\n`);
