@@ -14,7 +14,7 @@
  *
  * Options: --quick (fewer events and rounds; a smoke run, not for numbers), --workload=<text>,
  *          --contender=<text> (only those whose name contains it; for profiling), --rounds=<n>,
- *          --skip-memory, --skip-latency
+ *          --skip-throughput, --skip-memory, --skip-latency
  * Only its own child processes are ended, by PID.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -25,17 +25,18 @@ import { machineDescription, median, percentile } from './statistics.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-interface Options { quick: boolean; workload: string; contender: string; rounds: number; memory: boolean; latency: boolean }
+interface Options { quick: boolean; workload: string; contender: string; rounds: number; memory: boolean; latency: boolean; throughput: boolean }
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, workload: '', contender: '', rounds: 7, memory: true, latency: true };
+  const options: Options = { quick: false, workload: '', contender: '', rounds: 7, memory: true, latency: true, throughput: true };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--skip-memory') options.memory = false;
     else if (arg === '--skip-latency') options.latency = false;
+    else if (arg === '--skip-throughput') options.throughput = false;
     else if (arg.startsWith('--workload=')) options.workload = arg.slice('--workload='.length);
     else if (arg.startsWith('--contender=')) options.contender = arg.slice('--contender='.length);
     else if (arg.startsWith('--rounds=')) options.rounds = Number(arg.slice('--rounds='.length));
-    else throw new Error(`client-throughput bench: unknown option ${arg} (known: --quick, --workload=<text>, --contender=<text>, --rounds=<n>, --skip-memory, --skip-latency)`);
+    else throw new Error(`client-throughput bench: unknown option ${arg} (known: --quick, --workload=<text>, --contender=<text>, --rounds=<n>, --skip-throughput, --skip-memory, --skip-latency)`);
   }
   if (options.quick) options.rounds = Math.min(options.rounds, 3);
   if (!(options.rounds >= 1)) throw new Error('--rounds must be at least 1');
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     console.log('| workload | contender | events/s | x undici | CPU ms / 100k events | x undici CPU |');
     console.log('|---|---|---:|---:|---:|---:|');
     const targets: { text: string; pass: boolean | 'n/a' }[] = [];
-    for (const workload of workloads) {
+    for (const workload of options.throughput ? workloads : []) {
       const samples = new Map<string, { ms: number[]; cpu: number[] } | string>(loaded.map((c) => [c.name, { ms: [], cpu: [] }]));
       const stream = `${url}/stream/${workload.id}`;
       // One warm-up run each, then the rounds.
@@ -205,18 +206,21 @@ async function main(): Promise<void> {
     if (options.latency) {
       const events = options.quick ? 2_000 : 10_000;
       const rounds = options.quick ? 1 : 3;
-      console.log(`\nDelivery latency, ${fmt(events)} events written 5 per millisecond, each its own write: µs from the server's write to the message listener; ${rounds} rounds in rotating order, the median round's p50/p99 (range over rounds)\n`);
+      console.log(`\nDelivery latency, ${fmt(events)} events written 5 per millisecond, each its own write: µs from the server's write to the message listener; after a warm-up round, ${rounds} rounds in rotating order, each after a full GC; the median round's p50/p99 (range over rounds)\n`);
       console.log('| contender | p50 µs | p99 µs | p99 range µs | max µs |');
       console.log('|---|---:|---:|---:|---:|');
       const perRound = new Map<string, Array<{ p50: number; p99: number; max: number }> | string>(loaded.map((c) => [c.name, []]));
-      for (let round = 0; round < rounds; round++) {
+      // A short unmeasured round first; before each run a full GC, so no library pays for the garbage of the runs before it.
+      for (let round = -1; round < rounds; round++) {
         for (let k = 0; k < loaded.length; k++) {
-          const { name, EventSource } = loaded[(round + k) % loaded.length]!;
+          const { name, EventSource } = loaded[(Math.max(round, 0) + k) % loaded.length]!;
           const into = perRound.get(name)!;
           if (typeof into === 'string') continue;
           try {
-            const s = await latency(EventSource, url, events);
-            into.push({ p50: percentile(s, 50), p99: percentile(s, 99), max: Math.max(...s) });
+            (globalThis as { gc?: () => void }).gc?.();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            const s = await latency(EventSource, url, round < 0 ? Math.min(events, 1000) : events);
+            if (round >= 0) into.push({ p50: percentile(s, 50), p99: percentile(s, 99), max: Math.max(...s) });
           } catch (error) {
             perRound.set(name, (error as Error).message);
           }
