@@ -229,7 +229,7 @@ const compressionCase: ServerCase = {
   area: 'path',
   requirementIds: ['SRV-CHUNKING-CAUTION', 'DEPLOY-NO-COMPRESSION-HOLDBACK'],
   description: `Read the stream twice at once for the observe window: as a browser asks (Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}, decoded) and as the harness's other cases do (no Accept-Encoding). Cooperative: publish two events while both are open. Compare what each view received.`,
-  expectation: 'A Content-Encoding on an event stream is reported from the headers (INFO); bytes, comments or events the identity view got and the browser view did not are held back by the compressor (NON_STRICT, with the bytes measured and the fix).',
+  expectation: 'A Content-Encoding on an event stream is reported from the headers (INFO). Held back by the compressor (NON_STRICT, with the bytes measured and the fix): the browser view decoded nothing while the identity view got something, or half or less of what it got, or a published event the identity view got is missing.',
   async run(ctx, signal) {
     const channel = ctx.channel('path-compression');
     const url = ctx.streamUrl(channel);
@@ -247,7 +247,10 @@ const compressionCase: ServerCase = {
         }
       })();
     };
-    const common = { url, totalTimeMs: ctx.config.headerTimeoutMs + window, bodyTimeMs: window, onHeaders };
+    // Cooperative: a view that has both published events has shown what it had to (a held-back
+    // view still waits out the window); black-box: both views watch the whole window.
+    const stopWhen = ctx.cooperative ? (p: { events: readonly { type: string }[] }) => p.events.filter((e) => e.type === type).length >= 2 : undefined;
+    const common = { url, totalTimeMs: ctx.config.headerTimeoutMs + window, bodyTimeMs: window, onHeaders, stopWhen };
     const [identity, browser] = await Promise.all([
       ctx.read({ ...common }, signal),
       ctx.read({ ...common, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING, 'cache-control': 'no-cache', pragma: 'no-cache' }, decompress: true }, signal),
@@ -281,7 +284,10 @@ const compressionCase: ServerCase = {
       encoding ? `Content-Encoding: ${encoding} for a browser's Accept-Encoding${identityEncoding ? ` (also ${identityEncoding} without one)` : ' (none without one: the harness\'s other reads see an uncompressed stream)'}${decodable ? '' : '; this Node cannot decode it, so only the wire bytes are measured'}. If events are ever held back: ${FIX.compression}` : 'no Content-Encoding, with or without Accept-Encoding'));
     const publishedIdentity = identity.events.filter((e) => e.type === type).length;
     const publishedBrowser = browser.events.filter((e) => e.type === type).length;
-    const held = (i.items > 0 && b.items === 0) || i.items - b.items >= 2 || publishedBrowser < publishedIdentity;
+    // The two reads start and end a few ms apart (more on a loaded machine): a heartbeat or two at
+    // the edges is no finding; nothing decoded, half or less of the identity view, or a published
+    // event missing is.
+    const held = (i.items > 0 && b.items === 0) || (i.items >= 4 && b.items * 2 <= i.items) || publishedBrowser < publishedIdentity;
     const views = `identity view: ${i.decodedBytes} bytes, ${i.items} events/comments/retry lines; browser view: ${b.wireBytes} bytes on the wire${encoding ? `, ${b.decodedBytes} decoded` : ''}, ${b.items} events/comments/retry lines${ctx.cooperative ? `; published events received: ${publishedIdentity} vs ${publishedBrowser}` : ''}`;
     if (!decodable) {
       checks.push(check('held-back', 'INFO', ['SRV-CHUNKING-CAUTION', 'DEPLOY-NO-COMPRESSION-HOLDBACK'], 'the browser view receives what the identity view receives', `cannot decode ${encoding}: ${views}`));

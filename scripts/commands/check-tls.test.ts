@@ -126,7 +126,8 @@ describe('check --ca / --insecure', () => {
     }
     const verdicts = (res: RunResult) => Object.fromEntries(res.cases.map((c) => [c.id, c.verdict]));
     expect(verdicts(overHttps)).toEqual(verdicts(overHttp));
-    expect(overHttps.cases.every((c) => c.verdict === 'PASS' || c.verdict === 'INFO')).toBe(true);
+    // The multi-instance cases need --peer, the HTTP/2 rules --http2 (neither is given here).
+    expect(overHttps.cases.filter((c) => !(c.verdict === 'UNSUPPORTED' && (c.area === 'cluster' || c.area === 'http2'))).every((c) => c.verdict === 'PASS' || c.verdict === 'INFO')).toBe(true);
   }, 90_000);
 
   it('with --insecure the cases pass and the report says verification was off', async () => {
