@@ -26,8 +26,11 @@ function protocolText(result: ReadResult): string {
 /** Bytes after the last blank line: an event block that was never finished. */
 export function unfinishedTail(body: Uint8Array): string {
   const text = new TextDecoder().decode(body);
-  const ends = [text.lastIndexOf('\n\n') + 2, text.lastIndexOf('\r\n\r\n') + 4, text.lastIndexOf('\r\r') + 2].filter((i) => i > 1);
-  const from = ends.length ? Math.max(...ends) : 0;
+  let from = 0;
+  for (const blank of ['\n\n', '\r\r', '\n\r', '\r\n\r\n']) {
+    const at = text.lastIndexOf(blank);
+    if (at >= 0) from = Math.max(from, at + blank.length);
+  }
   return text.slice(from);
 }
 
