@@ -112,7 +112,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 
 /** Reads and discards what is left of a request body after an early answer, for a bounded time (see LINGER_MS). */
 function linger(req: IncomingMessage): void {
-  if (req.complete || req.destroyed) return;
+  // HTTP/2 ends a stream with RST_STREAM, never the connection: nothing to linger for (and the
+  // socket is the whole session).
+  if (req.complete || req.destroyed || req.httpVersionMajor >= 2) return;
   const socket = req.socket;
   let idle: NodeJS.Timeout | undefined;
   const cleanup = () => {
