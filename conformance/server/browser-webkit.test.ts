@@ -53,6 +53,22 @@ describe('check --browser webkit', () => {
     expect(cors.checks.find((c) => c.name === 'event-delivered')?.verdict).toBe('PASS');
   }, 90_000);
 
+  it('a Cookie header from the configuration reaches WebKit as cookies set through WebDriver (every channel needs the token here)', async () => {
+    const srv = await createReferenceServer({ heartbeatMs: 1000, retryMs: 500, auth: { tokens: { '*': 'cookie-secret' } } });
+    let r: RunResult;
+    try {
+      r = await runCheck(parseCheckArgs([
+        `${srv.url}/channels/{channel}`, '--publish', `${srv.url}/channels/{channel}`, '-H', 'Cookie: sse_token=cookie-secret',
+        '--header-timeout', '2000', '--case', 'server.browser.webkit.dispatch-matches-wire', '--browser', 'webkit', '--seed', '7', '--quiet',
+      ]));
+    } finally {
+      await srv.close();
+    }
+    // Without the cookie the browser's request would get 401 and the browser would not open the stream.
+    expect(verdicts(r), explain(r)).toEqual({ 'dispatch-matches-wire': 'PASS' });
+    expect(r.cases.find((c) => c.verdict === 'PASS')!.evidence.find((e) => e.kind === 'requests')?.text).toMatch(/-> 200/);
+  }, 60_000);
+
   for (const pitfall of ['basic', 'endless-body'] as const) {
     it(`401-stops is UNSUPPORTED with the reason when ${pitfall === 'basic' ? 'a Basic challenge opens WebKit\'s own login dialog' : 'the 401 body never ends'}, and ends by its limits`, async () => {
       const target = await createReferenceServer({ heartbeatMs: 1000, retryMs: 500 });
