@@ -529,10 +529,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
     if (value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1) return false;
     // The value's decoding ends before the LF, so an unfinished sequence in it is U+FFFD, as in
     // the decoded line; the data buffer was empty, so the event's data is the value.
-    lastEventIdString = lastEventIdBuffer; // DISPATCH-SETS-LAST-EVENT-ID
+    const id = lastEventIdBuffer;
+    if (lastEventIdString !== id) lastEventIdString = id; // DISPATCH-SETS-LAST-EVENT-ID (no store, and no write barrier, when unchanged)
     const type = eventTypeBuffer;
     if (type !== '') eventTypeBuffer = '';
-    onEvent({ type: type === '' ? 'message' : type, data: value, lastEventId: lastEventIdBuffer });
+    onEvent({ type: type === '' ? 'message' : type, data: value, lastEventId: id });
     return true;
   }
 
