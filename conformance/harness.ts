@@ -74,6 +74,10 @@ export interface CheckServerOptions extends SelectionOptions {
   readonly noReplay?: boolean | undefined;
   /** Declared statuses as `<status>=<url>` (`--expect-status`). */
   readonly expectStatus?: string | readonly string[] | undefined;
+  /** Other instances of the same deployment (`--peer`): runs the cluster cases. */
+  readonly peer?: string | readonly string[] | undefined;
+  /** Their publish URLs, in `peer` order (`--peer-publish`). */
+  readonly peerPublish?: string | readonly string[] | undefined;
   /** Real browsers for the browser cases (`--browser`). */
   readonly browser?: BrowserName | readonly BrowserName[] | undefined;
   readonly expectCases?: number | undefined;
