@@ -37,7 +37,10 @@ export function rstName(code: number): string {
 /** The response object handed to the stream reader: a readable body with HTTP/1-style fields. */
 export interface Http2Response extends PassThrough {
   statusCode: number;
+  statusMessage: string;
   rawHeaders: string[];
+  /** Lower-cased names, repeated fields joined with `, ` (what node:http's `headers` holds, set-cookie aside). */
+  headers: Record<string, string>;
   httpVersion: string;
   sseHttp2: Http2Info;
 }
@@ -111,6 +114,12 @@ export function requestHttp2(target: URL, options: { method: string; headers: ht
         for (const [k, v] of Object.entries(h)) if (!k.startsWith(':')) for (const one of Array.isArray(v) ? v : [v]) rawHeaders.push(k, String(one));
       }
       res.rawHeaders = rawHeaders;
+      res.statusMessage = '';
+      res.headers = {};
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const k = rawHeaders[i]!.toLowerCase();
+        res.headers[k] = res.headers[k] === undefined ? rawHeaders[i + 1]! : `${res.headers[k]}, ${rawHeaders[i + 1]!}`;
+      }
       const s = stream!;
       s.on('data', (d: Buffer) => {
         info.bytes += d.byteLength;

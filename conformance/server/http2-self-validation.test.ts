@@ -10,6 +10,7 @@ import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
 import { FAULT_COVERAGE } from './fault-coverage.ts';
 import { SERVER_CASES } from './cases.ts';
 import { makeThrowawayPki } from './throwaway-ca.ts';
+import { PROBE_ORIGIN_HOST } from './browser.ts';
 
 const pki = makeThrowawayPki();
 afterAll(() => rmSync(pki.dir, { recursive: true, force: true }));
@@ -65,6 +66,24 @@ describe('check --http2 against serve --http2', () => {
       await srv.close();
     }
   });
+
+  it('the Chromium cases pass against serve --http2 over TLS (the browser reaches it through the relay\'s CONNECT tunnel and negotiates by ALPN itself)', async () => {
+    const srv = await createReferenceServer({
+      http2: true, tls: { cert: pki.certPem, key: pki.keyPem }, heartbeatMs: 1000, retryMs: 500,
+      auth: { tokens: { private: 'reference-secret' } }, cors: { origins: [`https://${PROBE_ORIGIN_HOST}`], credentials: true },
+    });
+    try {
+      const r = await runCheck(parseCheckArgs([
+        `${srv.url}/channels/{channel}`, '--http2', '--ca', pki.caFile, '--publish', `${srv.url}/channels/{channel}`, '--protected-url', `${srv.url}/channels/private`,
+        '--bearer', 'reference-secret', '--browser', 'chromium', '--case', 'server.browser.*', '--exclude', 'server.browser.*.connection-limit',
+        '--observe', '1000', '--header-timeout', '2000', '--seed', '7',
+      ]));
+      expect(r.cases.filter((c) => c.area === 'browser').map((c) => `${c.verdict} ${c.id}`), verdicts(r)).toEqual(
+        ['dispatch-matches-wire', 'reconnect-replay', '401-stops', 'cross-origin-credentials'].map((k) => `PASS server.browser.chromium.${k}`));
+    } finally {
+      await srv.close();
+    }
+  }, 90_000);
 
   it('--http2 against a TLS server without h2 is unreachable with a named reason', async () => {
     const srv = await createReferenceServer({ heartbeatMs: 0, tls: { cert: pki.certPem, key: pki.keyPem } });
