@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Browser } from 'puppeteer-core';
 import { discoverBrowser, discoverXvfb } from './browser-discovery.ts';
-import { WebKitHost } from './webkit.ts';
+import { WebKitHost, webkitPackageVersion } from './webkit.ts';
 
 export type BrowserName = 'chromium' | 'firefox' | 'webkit';
 /** The browsers puppeteer-core drives. */
@@ -128,7 +128,8 @@ async function launchWebKit(driver: string, timeoutMs: number): Promise<WebKitLa
   const host = await WebKitHost.start({ driver, xvfb: xvfb.path }, Math.min(timeoutMs, 15_000));
   try {
     const probe = await host.openSession({ timeoutMs });
-    const engineVersion = probe.browserVersion;
+    // The session's browserVersion; the package when a driver leaves it out (the page's user agent is frozen: never that).
+    const engineVersion = probe.browserVersion || (await webkitPackageVersion())?.version || '';
     await probe.close();
     return { name: 'webkit', version: `WebKitGTK ${engineVersion || '(version unknown)'}`, engineVersion, executablePath: driver, host, close: () => host.close() };
   } catch (error) {
