@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createReferenceServer, type FaultName, type ReferenceServer } from '../../reference/server/index.ts';
 import { failsRun, type RunResult } from '../model.ts';
 import { parseCheckArgs, runCheck } from '../../scripts/commands/check.ts';
+import { parseServeArgs } from '../../scripts/commands/serve.ts';
 import { FAULT_COVERAGE } from './fault-coverage.ts';
 import { SERVER_CASES } from './cases.ts';
 import { makeThrowawayPki } from './throwaway-ca.ts';
@@ -35,6 +36,15 @@ async function checkOverHttp2(options: { tls?: boolean; http2?: boolean; faults?
 function verdicts(r: RunResult): string {
   return r.cases.map((c) => `${c.verdict} ${c.id}${c.reason ? `: ${c.reason}` : ''}`).join('\n');
 }
+
+describe('the --http2 flags', () => {
+  it('serve --http2 and check --http2 parse; check records http2 in its options only when given', () => {
+    expect(parseServeArgs(['--http2', '--port', '0']).options.http2).toBe(true);
+    expect(parseServeArgs(['--port', '0']).options.http2).toBeUndefined();
+    expect(parseCheckArgs(['http://127.0.0.1:1/', '--http2']).http2).toBe(true);
+    expect(() => parseCheckArgs(['http://127.0.0.1:1/', '--http2=yes'])).toThrow(/takes no value/);
+  });
+});
 
 describe('check --http2 against serve --http2', () => {
   it.each([['h2c, prior knowledge', false], ['h2 over TLS, ALPN', true]] as const)('%s: every case passes (the multi-instance cases need --peer)', async (_name, tls) => {
