@@ -4,8 +4,8 @@
  * `EventSource` code Safari runs; the network stack is libsoup, not Safari's CFNetwork), driven
  * through W3C WebDriver classic over HTTP. Recipe: shared/reference/webkit.md.
  *
- * The WebDriver client is Node's global `fetch`: the harness needs eight endpoints (status,
- * session, url, execute/sync, execute/async, cookie, delete), every request with a timeout. An npm
+ * The WebDriver client is Node's global `fetch`: the harness needs seven endpoints (status, new
+ * session, url, execute/sync, execute/async, cookie, delete session), every request with a timeout. An npm
  * client would not earn its place: `webdriver@10` needs Node 22, and none adds what we need here.
  *
  * Processes: MiniBrowser has no headless mode, so every host starts its own Xvfb
@@ -181,7 +181,7 @@ export class WebKitSession {
     return webdriver(this.driver.base, method, `/session/${this.id}${path}`, body, timeoutMs);
   }
 
-  /** Navigates and waits for `load` (the driver's pageLoad limit is 30 s; ours adds a margin). */
+  /** Navigates and waits for `load`; our limit (default 20 s) ends the wait before the driver's own pageLoad limit (30 s). */
   async navigate(url: string, timeoutMs = 20_000): Promise<void> {
     await this.call('POST', '/url', { url }, timeoutMs);
   }
