@@ -78,3 +78,35 @@ describe('check A --peer B against two reference servers sharing Redis', () => {
     expect(r.cases.filter((c) => c.area === 'cluster' && c.verdict !== 'PASS' && c.verdict !== 'FAIL').map((c) => c.id)).toEqual([]);
   }, 60_000);
 });
+
+describe('check A --peer B in black-box mode (no publish endpoint given)', () => {
+  /** A deployment whose channel `ticks` gets an event every 100 ms, published through A and B in turn. */
+  async function ticking(faults: readonly FaultName[], body: (a: ReferenceServer, b: ReferenceServer) => Promise<void>): Promise<void> {
+    const d = await deployment(faults);
+    let n = 0;
+    const timer = setInterval(() => void (n++ % 2 ? d.b : d.a).publishAsync('ticks', { data: `tick ${n}` }).catch(() => undefined), 100);
+    try {
+      await body(d.a, d.b);
+    } finally {
+      clearInterval(timer);
+      await d.close();
+    }
+  }
+  const run = (a: ReferenceServer, b: ReferenceServer) => runCheck(parseCheckArgs([`${a.url}/channels/ticks`, '--peer', `${b.url}/channels/ticks`, '--area', 'cluster', '--observe', '1500', '--seed', '5']));
+
+  it('judges resume-on-peer and ids-unique from what the streams send; the publishing cases are UNSUPPORTED', async () => {
+    await ticking([], async (a, b) => {
+      const r = await run(a, b);
+      expect(r.cases.filter((c) => c.area === 'cluster').map((c) => `${c.id} ${c.verdict}`), verdicts(r)).toEqual([
+        'server.cluster.fanout UNSUPPORTED', 'server.cluster.resume-on-peer PASS', 'server.cluster.ids-unique PASS', 'server.cluster.publish-during-switch UNSUPPORTED',
+      ]);
+    });
+  }, 60_000);
+
+  it('catches per-instance ids from the streams alone', async () => {
+    await ticking(['per-instance-ids'], async (a, b) => {
+      const r = await run(a, b);
+      expect(r.cases.find((c) => c.id === 'server.cluster.ids-unique')?.verdict, verdicts(r)).toBe('FAIL');
+    });
+  }, 60_000);
+});
