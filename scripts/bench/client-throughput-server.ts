@@ -14,10 +14,10 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { clientWorkloads, type ClientWorkload } from './client-throughput-workloads.ts';
+import { buildWorkload, clientWorkloads, type ClientWorkload } from './client-throughput-workloads.ts';
 
 const quick = process.argv.includes('--quick');
-const workloads = new Map<string, ClientWorkload>(clientWorkloads(quick ? 20_000 : 100_000, quick ? 5_000 : 20_000).map((w) => [w.id, w]));
+const workloads = new Map<string, ClientWorkload>(clientWorkloads(quick ? 20_000 : 100_000, quick ? 5_000 : 20_000).map((w) => [w.id, buildWorkload(w)]));
 
 /** Writes `chunks` in order, waiting for 'drain' when the socket is full; `perTurn` yields to the event loop after each write. */
 function writeAll(res: ServerResponse, chunks: readonly Buffer[], perTurn: boolean): void {

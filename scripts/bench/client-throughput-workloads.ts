@@ -21,24 +21,32 @@ export interface ClientWorkload {
   readonly bytes: number;
 }
 
-function build(id: string, name: string, pattern: ClientWorkload['pattern'], frame: (n: number) => string, count: number, done: boolean): ClientWorkload {
-  const parts: string[] = [];
-  for (let n = 0; n < count - (done ? 1 : 0); n++) parts.push(frame(n));
-  if (done) parts.push(DONE_FRAME);
-  const writes = pattern !== 'bulk' ? parts.map((p) => Buffer.from(p)) : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
-  return { id, name, pattern, writes, events: count, bytes: writes.reduce((n, w) => n + w.length, 0) };
+/** A workload without its bytes (what the benchmark's own process needs). */
+export type ClientWorkloadSpec = Omit<ClientWorkload, 'writes' | 'bytes'> & { readonly frame: (n: number) => string; readonly done: boolean };
+
+function spec(id: string, name: string, pattern: ClientWorkload['pattern'], frame: (n: number) => string, events: number, done: boolean): ClientWorkloadSpec {
+  return { id, name, pattern, frame, events, done };
 }
 
-/** `bulkEvents` events in each 64 KiB-write stream, `perEventEvents` in each one-event-per-write stream. */
-export function clientWorkloads(bulkEvents = 100_000, perEventEvents = 20_000): ClientWorkload[] {
+/** The bytes of a workload, cut as its pattern says (the server process builds them). */
+export function buildWorkload(w: ClientWorkloadSpec): ClientWorkload {
+  const parts: string[] = [];
+  for (let n = 0; n < w.events - (w.done ? 1 : 0); n++) parts.push(w.frame(n));
+  if (w.done) parts.push(DONE_FRAME);
+  const writes = w.pattern !== 'bulk' ? parts.map((p) => Buffer.from(p)) : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
+  return { id: w.id, name: w.name, pattern: w.pattern, events: w.events, writes, bytes: writes.reduce((n, x) => n + x.length, 0) };
+}
+
+/** `bulkEvents` events in each 64 KiB-write stream, `perEventEvents` in each paced one-event-per-write stream. */
+export function clientWorkloads(bulkEvents = 100_000, perEventEvents = 20_000): ClientWorkloadSpec[] {
   return [
-    build('tokens-bulk', 'LLM tokens, 64 KiB writes', 'bulk', frames.asciiTokens, bulkEvents, true),
-    build('small-bulk', 'small events, 64 KiB writes', 'bulk', frames.small, bulkEvents, false),
-    build('chat-bulk', 'CJK chat, 64 KiB writes', 'bulk', frames.chat, bulkEvents, false),
-    build('mixed-bulk', 'mixed-script multi-line, 64 KiB writes', 'bulk', frames.mixedMultiLine, bulkEvents / 4, false),
-    build('tokens-per-event', 'LLM tokens, one event per write', 'per-event', frames.asciiTokens, perEventEvents, true),
-    build('tokens-non-ascii-per-event', 'LLM tokens non-ASCII, one event per write', 'per-event', frames.nonAsciiTokens, perEventEvents, true),
-    build('tokens-per-write', 'LLM tokens, one event per write, unpaced', 'per-write', frames.asciiTokens, bulkEvents, true),
-    build('tokens-non-ascii-per-write', 'LLM tokens non-ASCII, one event per write, unpaced', 'per-write', frames.nonAsciiTokens, bulkEvents, true),
+    spec('tokens-bulk', 'LLM tokens, 64 KiB writes', 'bulk', frames.asciiTokens, bulkEvents, true),
+    spec('small-bulk', 'small events, 64 KiB writes', 'bulk', frames.small, bulkEvents, false),
+    spec('chat-bulk', 'CJK chat, 64 KiB writes', 'bulk', frames.chat, bulkEvents, false),
+    spec('mixed-bulk', 'mixed-script multi-line, 64 KiB writes', 'bulk', frames.mixedMultiLine, bulkEvents / 4, false),
+    spec('tokens-per-event', 'LLM tokens, one event per write', 'per-event', frames.asciiTokens, perEventEvents, true),
+    spec('tokens-non-ascii-per-event', 'LLM tokens non-ASCII, one event per write', 'per-event', frames.nonAsciiTokens, perEventEvents, true),
+    spec('tokens-per-write', 'LLM tokens, one event per write, unpaced', 'per-write', frames.asciiTokens, bulkEvents, true),
+    spec('tokens-non-ascii-per-write', 'LLM tokens non-ASCII, one event per write, unpaced', 'per-write', frames.nonAsciiTokens, bulkEvents, true),
   ];
 }
