@@ -88,6 +88,8 @@ export class Hub {
   readonly #localLog: InMemoryReplayLog | undefined;
   /** `per-instance-ids` fault: this instance's own id counter per channel. */
   readonly #localIds = new Map<string, number>();
+  /** In-memory store: last seq fanned out per channel (a de-duplicated append is not sent again). */
+  readonly #lastAppended = new Map<string, number>();
   #subscriberCount = 0;
   #shuttingDown = false;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -165,9 +167,15 @@ export class Hub {
   }
 
   #afterAppend(channel: string, stored: StoredEvent): void {
-    this.#localLog?.record(channel, stored);
     // A shared store delivers through its live feed (in seq order, every instance alike).
-    if (this.#live) return;
+    if (this.#live) {
+      this.#localLog?.record(channel, stored);
+      return;
+    }
+    // An Idempotency-Key retry answered with the stored event: nothing new to send.
+    if (stored.seq <= (this.#lastAppended.get(channel) ?? 0)) return;
+    this.#lastAppended.set(channel, stored.seq);
+    this.#localLog?.record(channel, stored);
     const subs = this.#subscribers.get(channel);
     if (subs) for (const sub of subs) this.#deliver(sub, stored);
   }

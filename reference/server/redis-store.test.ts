@@ -308,3 +308,24 @@ describe('register-then-replay when the live feed lags behind the replay read', 
     }
   });
 });
+
+describe('Idempotency-Key retries on the in-memory store', () => {
+  it('a retry answered with the stored event is not sent again to live subscribers', async () => {
+    const mem = await createReferenceServer({ heartbeatMs: 0 });
+    try {
+      await postJson(`${mem.url}/channels/idem`, { data: 'once' }, { 'Idempotency-Key': 'k' });
+      const s = await openStream(`${mem.url}/channels/idem`);
+      try {
+        expect((await postJson(`${mem.url}/channels/idem`, { data: 'once' }, { 'Idempotency-Key': 'k' })).json()).toEqual({ id: '1' });
+        await postJson(`${mem.url}/channels/idem`, { data: 'next' });
+        await s.until((p) => p.events.length >= 1, 5000, 'the next event');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(datas(s)).toEqual(['next']);
+      } finally {
+        s.destroy();
+      }
+    } finally {
+      await mem.close();
+    }
+  });
+});

@@ -459,7 +459,15 @@ export class RedisReplayLog implements ReplayLog {
     this.#watches.set(channel, w);
     try {
       if (!this.#sub.isReady) throw new Error('Redis subscriber connection is down');
-      await this.#sub.subscribe(this.#key('live', channel), w.listener);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          this.#sub.subscribe(this.#key('live', channel), w.listener),
+          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`Redis did not confirm SUBSCRIBE within ${this.#timeoutMs} ms`)), this.#timeoutMs); }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
       const reply = await this.#run('watch', [this.#key('seq', channel), this.#key('closed', channel)], []) as unknown[];
       w.last = Number(reply[0]);
       ready();
