@@ -113,6 +113,13 @@ async function memoryOf(instances: Instance[]): Promise<{ rss: number; heap: num
 }
 
 async function fanout(name: string, instances: Instance[], channel: string): Promise<FanoutRow> {
+  // Warm-up: connect and drop C clients once, so the baseline already holds what the first
+  // connections allocate for good (pools, code) and the delta is the connections themselves.
+  const warm: Sub[] = [];
+  for (let k = 0; k < C; k++) warm.push(await subscribe(instances[k % instances.length]!.url, `${channel}-warm`, 1));
+  for (const w of warm) w.socket.destroy();
+  await sleep(1000);
+  await memoryOf(instances);
   const m0 = await memoryOf(instances);
   const subs: Sub[] = [];
   for (let k = 0; k < C; k++) subs.push(await subscribe(instances[k % instances.length]!.url, channel, 1));
