@@ -57,29 +57,30 @@ describe('WebKit host (real WebKitWebDriver + MiniBrowser under a private Xvfb)'
   }, 60_000);
 
   for (const how of ['SIGTERM', 'crash'] as const) {
-    it(`a harness that ends by ${how === 'crash' ? 'an uncaught exception' : 'SIGTERM'} takes the display, drivers and MiniBrowser with it`, async () => {
+    it(`a harness that ends by ${how === 'crash' ? 'an uncaught exception' : 'SIGTERM'} takes the display, drivers, MiniBrowser and its temp dir with it`, async () => {
       const script = join(work, `child-${how}.ts`);
       writeFileSync(script, `
 import { WebKitHost } from ${JSON.stringify(join(repo, 'conformance/webkit.ts'))};
 const host = await WebKitHost.start(${JSON.stringify(programs())});
 const session = await host.openSession({ timeoutMs: 30000 });
 await session.navigate('about:blank');
-process.stdout.write(JSON.stringify(host.processGroups) + '\\n');
+process.stdout.write(JSON.stringify({ groups: host.processGroups, dir: host.tempDir }) + '\\n');
 ${how === 'crash' ? "setTimeout(() => { throw new Error('harness crashed'); }, 50);" : ''}
 setInterval(() => {}, 1000);
 `);
       const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       try {
-        const groups = await new Promise<number[]>((resolve, reject) => {
+        const { groups, dir } = await new Promise<{ groups: number[]; dir: string }>((resolve, reject) => {
           let out = '';
           const timer = setTimeout(() => reject(new Error(`child printed no process groups within 40 s: ${out}`)), 40_000);
           child.stdout.on('data', (d: Buffer) => {
             out += d.toString();
-            if (out.includes('\n')) { clearTimeout(timer); resolve(JSON.parse(out.split('\n')[0]!) as number[]); }
+            if (out.includes('\n')) { clearTimeout(timer); resolve(JSON.parse(out.split('\n')[0]!) as { groups: number[]; dir: string }); }
           });
         });
         expect(groups.length).toBe(2); // the display and one driver
+        expect(existsSync(dir)).toBe(true);
         expect(processesIn(groups).join('\n')).toMatch(/MiniBrowser/);
         if (how === 'SIGTERM') child.kill('SIGTERM');
         const end = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000))]);
@@ -90,6 +91,7 @@ setInterval(() => {}, 1000);
         const until = performance.now() + 3000;
         while (processesIn(groups).length && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
         expect(processesIn(groups)).toEqual([]);
+        expect(existsSync(dir)).toBe(false); // the private XDG dir goes with them
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }

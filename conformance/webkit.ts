@@ -25,7 +25,20 @@ import { join } from 'node:path';
 // ---- the process-group registry -----------------------------------------------------------------
 
 const groups = new Set<number>();
+/** Private temp dirs of live hosts: removed with the processes, also on a signal or a crash. */
+const dirs = new Set<string>();
 let hooked = false;
+
+function removeDirs(): void {
+  for (const d of dirs) {
+    try {
+      rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // a process still dying may hold it; nothing more can be done on the way out
+    }
+  }
+  dirs.clear();
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
@@ -47,6 +60,7 @@ function groupAlive(pgid: number): boolean {
 function onSignal(signal: NodeJS.Signals): void {
   for (const g of groups) killGroup(g, 'SIGKILL');
   groups.clear();
+  removeDirs();
   // Our handler must not swallow the signal: when nobody else handles it, die of it as usual.
   process.removeListener('SIGINT', onSigint);
   process.removeListener('SIGTERM', onSigterm);
@@ -55,7 +69,10 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 const onSigint = () => onSignal('SIGINT');
 const onSigterm = () => onSignal('SIGTERM');
-const onExit = () => { for (const g of groups) killGroup(g, 'SIGKILL'); };
+const onExit = () => {
+  for (const g of groups) killGroup(g, 'SIGKILL');
+  removeDirs();
+};
 
 function register(pgid: number): void {
   groups.add(pgid);
@@ -306,10 +323,12 @@ export class WebKitHost {
   /** Starts Xvfb on a free display; throws naming the step when it cannot. */
   static async start(programs: WebKitPrograms, timeoutMs = 15_000): Promise<WebKitHost> {
     const dir = mkdtempSync(join(tmpdir(), 'ssec-webkit-'));
+    dirs.add(dir);
     // fd 3: Xvfb writes the display number it chose there (-displayfd).
     const display = spawn(programs.xvfb, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     if (display.pid === undefined) {
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
       throw new Error(`cannot start ${programs.xvfb}`);
     }
     register(display.pid);
@@ -335,6 +354,7 @@ export class WebKitHost {
     } catch (error) {
       await stopGroup(display.pid);
       rmSync(dir, { recursive: true, force: true });
+      dirs.delete(dir);
       throw error;
     }
   }
@@ -387,7 +407,8 @@ export class WebKitHost {
     this.closing = true;
     await Promise.all(this.drivers.splice(0).map((d) => d.stop().catch(() => undefined)));
     if (this.display.pid !== undefined) await stopGroup(this.display.pid);
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    dirs.delete(this.dir);
   }
 }
 
