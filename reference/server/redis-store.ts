@@ -65,7 +65,7 @@ local function stamp(entry)
   for j = 1, #f, 2 do if f[j] == 't' then return tonumber(f[j + 1]) end end
   return 0
 end
-local function trim(stream, ids, maxEvents, cutoff)
+local function trimStream(stream, ids, maxEvents, cutoff)
   local excess = redis.call('XLEN', stream) - maxEvents
   if excess > 0 then
     for _, e in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)) do forget(ids, e) end
@@ -84,6 +84,13 @@ local function trim(stream, ids, maxEvents, cutoff)
     local last = tonumber(string.match(batch[#batch][1], '^(%d+)'))
     redis.call('XTRIM', stream, 'MINID', (last + 1) .. '-0')
   end
+end
+-- The frames list holds the retained entries' frames, oldest first: entries are appended together
+-- and trimmed from the front only, so keeping the list's last XLEN items keeps the two aligned.
+local function trim(stream, ids, list, maxEvents, cutoff)
+  trimStream(stream, ids, maxEvents, cutoff)
+  local n = redis.call('XLEN', stream)
+  if n == 0 then redis.call('DEL', list) else redis.call('LTRIM', list, -n, -1) end
 end
 local function now()
   local t = redis.call('TIME')
@@ -108,7 +115,7 @@ local function lookup(stream, ids, id)
 end
 `;
 
-// KEYS: stream, seq, ids, closed. ARGV: maxEvents, maxAgeMs, id, event, data, dedupeKey, live channel, origin, body.
+// KEYS: stream, seq, ids, closed, frames. ARGV: maxEvents, maxAgeMs, id, event, data, dedupeKey, live channel, origin, body.
 // \`f\` holds the encoded frame without its id line (the id is the seq or \`i\`): replay writes it as is.
 const APPEND = `${TRIM}
 if redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
@@ -124,25 +131,37 @@ if ARGV[3] ~= '' then table.insert(fields, 'i'); table.insert(fields, ARGV[3]); 
 if ARGV[4] ~= '' then table.insert(fields, 'e'); table.insert(fields, ARGV[4]); msg.e = ARGV[4] end
 if ARGV[6] ~= '' then table.insert(fields, 'k'); table.insert(fields, ARGV[6]) end
 redis.call('XADD', KEYS[1], seq .. '-0', unpack(fields))
+redis.call('RPUSH', KEYS[5], 'id: ' .. (ARGV[3] ~= '' and ARGV[3] or seq) .. '\\n' .. ARGV[9])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], 'i:' .. ARGV[3], seq) end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], 'k:' .. ARGV[6], seq) end
-trim(KEYS[1], KEYS[3], tonumber(ARGV[1]), t - tonumber(ARGV[2]))
+trim(KEYS[1], KEYS[3], KEYS[5], tonumber(ARGV[1]), t - tonumber(ARGV[2]))
 redis.call('PUBLISH', ARGV[7], cjson.encode(msg))
 return {seq, t}
 `;
 
-// KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, last event id.
+// KEYS: stream, ids, frames. ARGV: maxEvents, maxAgeMs, last event id.
 const SINCE = `${TRIM}${LOOKUP}
-trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
+trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
 if seq then return {1, redis.call('XRANGE', KEYS[1], '(' .. seq .. '-0', '+'), tonumber(seq)} end
 return {0, redis.call('XRANGE', KEYS[1], '-', '+')}
 `;
 
-// KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, last event id. The replay as one string of frames.
+// KEYS: stream, ids, frames. ARGV: maxEvents, maxAgeMs, last event id. The replay as frames, from
+// the frames list (one LRANGE: several times faster than decoding 10,000 stream entries), or from the
+// stream when the list is not aligned with it.
 const FRAMES = `${TRIM}${LOOKUP}
-trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
+trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
+local n = redis.call('XLEN', KEYS[1])
+if n > 0 and redis.call('LLEN', KEYS[3]) == n then
+  local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  local firstSeq = tonumber(string.match(head[1], '^(%d+)'))
+  local firstId = tostring(firstSeq)
+  for j = 1, #head[2], 2 do if head[2][j] == 'i' then firstId = head[2][j + 1] end end
+  local frames = redis.call('LRANGE', KEYS[3], seq and (tonumber(seq) - firstSeq + 1) or 0, -1)
+  return {seq and 1 or 0, frames, firstSeq + n - 1, #frames, seq and tonumber(seq) or 0, firstId}
+end
 local entries = redis.call('XRANGE', KEYS[1], seq and ('(' .. seq .. '-0') or '-', '+')
 local out = {}
 local last = 0
@@ -165,35 +184,35 @@ for _, e in ipairs(entries) do
   if not first then first = id or s end
   last = tonumber(s)
 end
-return {seq and 1 or 0, table.concat(out), last, #out, seq and tonumber(seq) or 0, first}
+return {seq and 1 or 0, out, last, #out, seq and tonumber(seq) or 0, first}
 `;
 
-// KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, id.
+// KEYS: stream, ids, frames. ARGV: maxEvents, maxAgeMs, id.
 const FIND = `${TRIM}${LOOKUP}
-trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
+trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 local seq = lookup(KEYS[1], KEYS[2], ARGV[3])
 if seq then return redis.call('XRANGE', KEYS[1], seq .. '-0', seq .. '-0') end
 return {}
 `;
 
-// KEYS: stream, ids. ARGV: maxEvents, maxAgeMs, mode ('all' | 'size').
+// KEYS: stream, ids, frames. ARGV: maxEvents, maxAgeMs, mode ('all' | 'size').
 const READ = `${TRIM}
-trim(KEYS[1], KEYS[2], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
+trim(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), now() - tonumber(ARGV[2]))
 if ARGV[3] == 'size' then return redis.call('XLEN', KEYS[1]) end
 return redis.call('XRANGE', KEYS[1], '-', '+')
 `;
 
-// KEYS: stream, ids, closed. ARGV: live channel. The counter stays: ids never repeat.
+// KEYS: stream, ids, closed, frames. ARGV: live channel. The counter stays: ids never repeat.
 const CLOSE = `
 redis.call('SET', KEYS[3], '1')
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
 redis.call('PUBLISH', ARGV[1], '{"c":1}')
 return 1
 `;
 
 // KEYS: stream, ids. ARGV: keep closed flag? ('drop' only removes events).
 const DROP = `
-redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 1
 `;
 
@@ -393,7 +412,7 @@ export class RedisReplayLog implements ReplayLog {
   }
 
   async append(channel: string, draft: EventDraft): Promise<StoredEvent> {
-    const reply = await this.#run('append', [this.#key('stream', channel), this.#key('seq', channel), this.#key('ids', channel), this.#key('closed', channel)],
+    const reply = await this.#run('append', [this.#key('stream', channel), this.#key('seq', channel), this.#key('ids', channel), this.#key('closed', channel), this.#key('frames', channel)],
       [this.#maxEvents, this.#maxAgeMs, draft.id ?? '', draft.event ?? '', draft.data, draft.dedupeKey ?? '', this.#key('live', channel), this.instanceId,
         encodeEvent({ event: draft.event, data: draft.data })]) as unknown[];
     const head = Number(reply[0]);
@@ -409,15 +428,15 @@ export class RedisReplayLog implements ReplayLog {
   }
 
   async since(channel: string, lastEventId: string): Promise<ReplayResult> {
-    const reply = await this.#run('since', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
+    const reply = await this.#run('since', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
     const events = this.#entries(reply[1]);
     if (Number(reply[0]) === 1) return { events, afterSeq: Number(reply[2]) };
     return { events, gap: { requested: lastEventId, oldestRetained: events[0]?.id ?? null } };
   }
 
   async replayFrames(channel: string, lastEventId: string): Promise<FramesReplay> {
-    const reply = await this.#run('frames', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
-    const frames = Buffer.from(String(reply[1] ?? ''), 'utf8');
+    const reply = await this.#run('frames', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], [this.#maxEvents, this.#maxAgeMs, lastEventId]) as unknown[];
+    const frames = Buffer.from(Array.isArray(reply[1]) ? (reply[1] as string[]).join('') : '', 'utf8');
     const base = { frames, lastSeq: Number(reply[2]), count: Number(reply[3]) };
     if (Number(reply[0]) === 1) return { ...base, afterSeq: Number(reply[4]) };
     const first = reply[5];
@@ -425,24 +444,24 @@ export class RedisReplayLog implements ReplayLog {
   }
 
   async find(channel: string, id: string): Promise<StoredEvent | undefined> {
-    const reply = await this.#run('find', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, id]);
+    const reply = await this.#run('find', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], [this.#maxEvents, this.#maxAgeMs, id]);
     return this.#entries(reply)[0];
   }
 
   async all(channel: string): Promise<readonly StoredEvent[]> {
-    return this.#entries(await this.#run('read', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, 'all']));
+    return this.#entries(await this.#run('read', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], [this.#maxEvents, this.#maxAgeMs, 'all']));
   }
 
   async size(channel: string): Promise<number> {
-    return Number(await this.#run('read', [this.#key('stream', channel), this.#key('ids', channel)], [this.#maxEvents, this.#maxAgeMs, 'size']));
+    return Number(await this.#run('read', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], [this.#maxEvents, this.#maxAgeMs, 'size']));
   }
 
   async drop(channel: string): Promise<void> {
-    await this.#run('drop', [this.#key('stream', channel), this.#key('ids', channel)], []);
+    await this.#run('drop', [this.#key('stream', channel), this.#key('ids', channel), this.#key('frames', channel)], []);
   }
 
   async #closeChannel(channel: string): Promise<void> {
-    await this.#run('close', [this.#key('stream', channel), this.#key('ids', channel), this.#key('closed', channel)], [this.#key('live', channel)]);
+    await this.#run('close', [this.#key('stream', channel), this.#key('ids', channel), this.#key('closed', channel), this.#key('frames', channel)], [this.#key('live', channel)]);
   }
 
   async #watch(channel: string, handlers: LiveHandlers): Promise<{ closed: boolean }> {
