@@ -8,6 +8,8 @@
  *   publisher's own id), `e` (event type), `k` (de-duplication key).
  * - `<p>:seq:<c>`: the channel's counter (INCR). Kept when the channel is closed, so ids never repeat.
  * - `<p>:ids:<c>`: hash `i:<publisher id>` → seq and `k:<dedupe key>` → seq for retained entries.
+ * - `<p>:frames:<c>`: a list of the retained entries' complete frames, oldest first, appended and
+ *   trimmed with the stream (so a replay is one LRANGE from the resumed position).
  * - `<p>:closed:<c>`: set once the channel is closed (DELETE on any instance).
  * - pub/sub `<p>:live:<c>`: every appended event (JSON), published by the same script that stores it.
  *
