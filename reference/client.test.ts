@@ -760,6 +760,24 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
     expect(seenAuth).toEqual([['home/start', 'Bearer t'], ['home/again', 'Bearer t'], ['other/end', undefined]]);
   });
 
+  it('sends a non-ASCII Last-Event-ID as its UTF-8 bytes on the wire (LAST-EVENT-ID-HEADER)', async () => {
+    const ids: Array<string | undefined> = [];
+    await withServer(
+      (req, res) => {
+        const at = req.rawHeaders.findIndex((h) => h.toLowerCase() === 'last-event-id');
+        ids.push(at === -1 ? undefined : Buffer.from(req.rawHeaders[at + 1]!, 'latin1').toString('hex'));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (ids.length === 1) res.end('retry: 10\nid: \u2026\u00e9\ndata: x\n\n');
+        else res.write('data: y\n\n');
+      },
+      async (base) => {
+        const es = new EventSource(`${base}/s`);
+        await until(es, record(es), (seen) => seen.includes('message:y:\u2026\u00e9'));
+      },
+    );
+    expect(ids).toEqual([undefined, 'e280a6c3a9']);
+  });
+
   it('joins repeated Content-Type headers as Fetch does, so two types fail the connection', async () => {
     await withServer(
       (_req, res) => {
