@@ -14,3 +14,15 @@ export function testSeed(suite: string): number {
   process.stdout.write(`[${suite}] fast-check seed ${seed} (replay: SSEC_SEED=${seed} npx vitest run ${suite})\n`);
   return seed;
 }
+
+/** Mulberry32: a tiny seeded PRNG (uniform in [0, 1)), so a seed replays the same choices. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -6,9 +6,9 @@
 import type { CheckResult, Evidence } from '../model.ts';
 import { check, type CaseOutcome } from '../runner.ts';
 import { eventsEvidence, headersEvidence } from './capture-evidence.ts';
-import type { PublishBody, PublishOutcome, ServerCase, ServerContext } from './context.ts';
+import { postEvent, type PublishBody, type PublishOutcome, type ServerCase, type ServerContext } from './context.ts';
 import { noStream } from './response.ts';
-import { readResponse, type ReadResult, type TimedEvent } from './stream-reader.ts';
+import type { ReadResult, TimedEvent } from './stream-reader.ts';
 import { idEvents } from './replay.ts';
 
 /** One instance of the deployment: index 0 is the target, 1… the peers. */
@@ -37,22 +37,8 @@ function noPeers(ctx: ServerContext): CaseOutcome | undefined {
 async function publishVia(ctx: ServerContext, inst: Instance, channel: string, body: PublishBody, signal: AbortSignal): Promise<PublishOutcome> {
   const started = performance.now();
   if (!inst.publishUrl) return { ok: false, status: 0, detail: `no publish URL for the ${inst.name}`, at: 0 };
-  const result = await readResponse({
-    url: fill(inst.publishUrl, channel), method: 'POST', body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...ctx.config.publishHeaders },
-    headerTimeoutMs: ctx.config.headerTimeoutMs, totalTimeMs: ctx.config.headerTimeoutMs * 2, maxBodyBytes: 64 * 1024, signal,
-    transport: ctx.config.transport,
-  });
-  const text = new TextDecoder().decode(result.body);
-  let id: string | undefined;
-  try {
-    const json = JSON.parse(text) as { id?: unknown };
-    if (typeof json.id === 'string' || typeof json.id === 'number') id = String(json.id);
-  } catch {
-    // any 2xx body is allowed
-  }
-  const ok = result.status >= 200 && result.status < 300;
-  return { ok, status: result.status, id, at: performance.now() - started, detail: ok ? `HTTP ${result.status} via the ${inst.name}` : `publish via the ${inst.name} failed: HTTP ${result.status || result.end} ${result.endDetail} ${text.slice(0, 200)}`.trim() };
+  const outcome = await postEvent(ctx.config, fill(inst.publishUrl, channel), body, signal, inst.name);
+  return { ...outcome, at: performance.now() - started };
 }
 
 interface OpenRead {

@@ -69,6 +69,30 @@ export interface PublishOutcome {
   readonly at: number;
 }
 
+/**
+ * POSTs one event to a publish URL under the cooperative contract (JSON body; a 2xx answer, with
+ * `{"id"}` when the server names the id). Never rejects. `via` names the instance in the detail.
+ */
+export async function postEvent(config: ServerTargetConfig, url: string, body: PublishBody, signal: AbortSignal, via?: string): Promise<Omit<PublishOutcome, 'at'>> {
+  const result = await readResponse({
+    url, method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...config.publishHeaders },
+    headerTimeoutMs: config.headerTimeoutMs, totalTimeMs: config.headerTimeoutMs * 2, maxBodyBytes: 64 * 1024, signal,
+    transport: config.transport,
+  });
+  const text = new TextDecoder().decode(result.body);
+  let id: string | undefined;
+  try {
+    const json = JSON.parse(text) as { id?: unknown };
+    if (typeof json.id === 'string' || typeof json.id === 'number') id = String(json.id);
+  } catch {
+    // the contract allows any 2xx body
+  }
+  const ok = result.status >= 200 && result.status < 300;
+  const through = via ? ` via the ${via}` : '';
+  return { ok, status: result.status, id, detail: ok ? `HTTP ${result.status}${through}` : `publish${through} failed: HTTP ${result.status || result.end} ${result.endDetail} ${text.slice(0, 200)}`.trim() };
+}
+
 export interface PublishBody {
   readonly event?: string | undefined;
   readonly data?: string | undefined;
@@ -162,22 +186,7 @@ export class ServerContext {
     const url = this.publishUrl(channel);
     const at = performance.now() - started;
     if (!url) return { ok: false, status: 0, detail: 'no publish endpoint configured', at };
-    const result = await readResponse({
-      url, method: 'POST', body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', ...this.config.publishHeaders },
-      headerTimeoutMs: this.config.headerTimeoutMs, totalTimeMs: this.config.headerTimeoutMs * 2, maxBodyBytes: 64 * 1024, signal,
-      transport: this.config.transport,
-    });
-    const text = new TextDecoder().decode(result.body);
-    let id: string | undefined;
-    try {
-      const json = JSON.parse(text) as { id?: unknown };
-      if (typeof json.id === 'string' || typeof json.id === 'number') id = String(json.id);
-    } catch {
-      // the contract allows any 2xx body
-    }
-    const ok = result.status >= 200 && result.status < 300;
-    return { ok, status: result.status, id, at, detail: ok ? `HTTP ${result.status}` : `publish failed: HTTP ${result.status || result.end} ${result.endDetail} ${text.slice(0, 200)}`.trim() };
+    return { ...(await postEvent(this.config, url, body, signal)), at };
   }
 
   /** Closes a channel via `DELETE <publish url>`. */

@@ -7,6 +7,7 @@
 // order (ids increasing), and the events published over HTTP in the order they were published.
 import type { ConfirmChannel, ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../scripts/test-seed.ts';
 import { openStream, postJson, type StreamProbe } from './http-probe.ts';
 import { RedisReplayLog } from './redis-store.ts';
 import { startRabbit, startRedis, startServe, type RabbitInstance, type RedisInstance, type ServeInstance } from './test-brokers.ts';
@@ -17,17 +18,8 @@ const SUBSCRIBERS = 6;
 const CHANNEL = 'chaos';
 const EXCHANGE = 'chaos-events';
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same schedule. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG, so a seed replays the same schedule.
+const prng = seededRandom;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let redis: RedisInstance;

@@ -3,6 +3,7 @@
  * bytes, already cut into the chunks a socket would deliver, plus how many events it must yield.
  * Deterministic (seeded) so runs and machines compare.
  */
+import { seededRandom } from '../test-seed.ts';
 
 /** One benchmark input: a body split into chunks, with the number of events it dispatches. */
 export interface ParserWorkload {
@@ -14,17 +15,8 @@ export interface ParserWorkload {
   readonly expectedEvents: number;
 }
 
-/** Mulberry32: a tiny seeded PRNG, so the random chunking is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The random chunking is the same on every run: a seeded PRNG.
+export { seededRandom };
 
 /** Cuts `body` into consecutive chunks of `size` bytes (the last may be shorter). */
 export function fixedChunks(body: Uint8Array, size: number): Buffer[] {
