@@ -32,8 +32,4 @@ export const UNTESTABLE: readonly Untestable[] = [
     id: 'SRV-CLIENT-ID-IN-URL',
     reason: 'An authoring note about how a server identifies its clients internally (URL token rather than IP address); a black-box check of the wire cannot see which of the two a server relies on.',
   },
-  {
-    id: 'SRV-CONNECTION-LIMIT',
-    reason: 'A note about page design under per-host HTTP/1.1 connection limits (distinct hostnames, opt-in, a SharedWorker); it constrains neither the bytes a server sends nor how a client parses or reconnects.',
-  },
 ];

@@ -18,7 +18,8 @@ async function checkThroughChromium(faults: readonly FaultName[], extra: readonl
     return await runCheck(parseCheckArgs([
       `${srv.url}/channels/{channel}`, '--publish', `${srv.url}/channels/{channel}`, '--protected-url', `${srv.url}/channels/private`,
       '--bearer', 'reference-secret', '--observe', '1000', '--header-timeout', '2000', '--delivery-timeout', '1000',
-      '--case', 'server.browser.*', '--browser', 'chromium', '--seed', '7', ...extra,
+      // The connection limit has its own test (browser-connections.test.ts).
+      '--case', 'server.browser.*', '--exclude', 'server.browser.*.connection-limit', '--browser', 'chromium', '--seed', '7', ...extra,
     ]));
   } finally {
     await srv.close();

@@ -1,8 +1,11 @@
 // The server case catalog for `check <url>`, in report order. IDs are stable: never renamed.
 import type { CaseInfo } from '../model.ts';
+import { BROWSER_NAMES, type BrowserName } from '../browsers.ts';
 import { AUTH_CASES } from './auth.ts';
+import { browserCases as pageBrowserCases, closeBrowsers as closePageBrowsers } from './browser.ts';
+import { closeConnectionBrowsers, connectionLimitCases } from './browser-connections.ts';
 import { CLUSTER_CASES } from './cluster.ts';
-import type { ServerCase } from './context.ts';
+import type { ServerCase, ServerContext } from './context.ts';
 import { FRAMING_CASES } from './framing.ts';
 import { HEARTBEAT_CASES } from './heartbeat.ts';
 import { HTTP2_CASES } from './http2.ts';
@@ -27,7 +30,19 @@ export const COOPERATIVE_CASE_IDS: ReadonlySet<string> = new Set([
   'server.publish.round-trip', 'server.publish.property', 'server.path.buffering', 'server.path.compression', 'server.http2.stream-end',
 ]);
 
-/** Real-browser cases, only with `--browser` (not in SERVER_CASES: they need a browser; BROWSER_CASES lists them all). */
-export { browserCases, closeBrowsers, BROWSER_CASES } from './browser.ts';
+/**
+ * Real-browser cases, only with `--browser` (not in SERVER_CASES: they need a browser; BROWSER_CASES
+ * lists them all): per browser, the page cases of browser.ts, then the connection limit.
+ */
+export function browserCases(names: readonly BrowserName[]): ServerCase[] {
+  return names.flatMap((name) => [...pageBrowserCases([name]), ...connectionLimitCases([name])]);
+}
+
+/** Closes every browser the browser cases launched for this run. Never rejects. */
+export async function closeBrowsers(ctx: ServerContext): Promise<void> {
+  await Promise.all([closePageBrowsers(ctx), closeConnectionBrowsers(ctx)]);
+}
+
+export const BROWSER_CASES: readonly CaseInfo[] = browserCases(BROWSER_NAMES).map(({ id, title, area, requirementIds, description, expectation }) => ({ id, title, area, requirementIds, description, expectation }));
 
 export const SERVER_AREAS: readonly string[] = [...new Set(SERVER_RUNNABLE_CASES.map((c) => c.area))];
