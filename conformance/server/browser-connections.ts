@@ -5,11 +5,12 @@
  * SRV-CONNECTION-LIMIT, and leaves it to deployments); over HTTP/2 one connection carries all eight
  * (PASS). The report gives the number of streams that opened and, in Chromium, the protocol.
  *
- * Its own browser launch per run (like browser.ts, one per browser and run) and its own page; the
- * context is direct (no relay: nothing here needs to cut or inspect the stream).
+ * It shares the run's browser launch with the page cases (browser.ts) and opens its own context,
+ * direct (no relay: nothing here needs to cut or inspect the stream).
  */
 import type { HTTPRequest, Page } from 'puppeteer-core';
-import { BrowserUnavailableError, launchBrowser, type BrowserName, type LaunchedBrowser } from '../browsers.ts';
+import { BrowserUnavailableError, type BrowserName, type LaunchedBrowser } from '../browsers.ts';
+import { browserFor } from './browser.ts';
 import type { CaseInfo, Evidence } from '../model.ts';
 import { check, type CaseOutcome } from '../runner.ts';
 import type { ServerCase, ServerContext } from './context.ts';
@@ -44,28 +45,6 @@ export function connectionsPageHtml(url: string, count: number): string {
 })();
 </script>
 `;
-}
-
-const launches = new WeakMap<ServerContext, Map<BrowserName, Promise<LaunchedBrowser>>>();
-
-function browserFor(ctx: ServerContext, name: BrowserName): Promise<LaunchedBrowser> {
-  let perRun = launches.get(ctx);
-  if (!perRun) launches.set(ctx, (perRun = new Map()));
-  let launch = perRun.get(name);
-  if (!launch) {
-    launch = launchBrowser(name, 30_000);
-    launch.catch(() => undefined);
-    perRun.set(name, launch);
-  }
-  return launch;
-}
-
-/** Closes what this module launched for the run. Never rejects. */
-export async function closeConnectionBrowsers(ctx: ServerContext): Promise<void> {
-  const perRun = launches.get(ctx);
-  if (!perRun) return;
-  launches.delete(ctx);
-  await Promise.all([...perRun.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => undefined)));
 }
 
 function limit<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -38,7 +38,8 @@ const MAX_RETRY_WAIT_MS = 20_000;
 
 const launches = new WeakMap<ServerContext, Map<BrowserName, Promise<LaunchedBrowser>>>();
 
-function browserFor(ctx: ServerContext, name: BrowserName): Promise<LaunchedBrowser> {
+/** The run's launch of `name` (one per browser and run, shared by every browser case; closed by {@link closeBrowsers}). */
+export function browserFor(ctx: ServerContext, name: BrowserName): Promise<LaunchedBrowser> {
   let perRun = launches.get(ctx);
   if (!perRun) launches.set(ctx, (perRun = new Map()));
   let launch = perRun.get(name);

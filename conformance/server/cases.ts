@@ -2,10 +2,10 @@
 import type { CaseInfo } from '../model.ts';
 import { BROWSER_NAMES, type BrowserName } from '../browsers.ts';
 import { AUTH_CASES } from './auth.ts';
-import { browserCases as pageBrowserCases, closeBrowsers as closePageBrowsers } from './browser.ts';
-import { closeConnectionBrowsers, connectionLimitCases } from './browser-connections.ts';
+import { browserCases as pageBrowserCases } from './browser.ts';
+import { connectionLimitCases } from './browser-connections.ts';
 import { CLUSTER_CASES } from './cluster.ts';
-import type { ServerCase, ServerContext } from './context.ts';
+import type { ServerCase } from './context.ts';
 import { FRAMING_CASES } from './framing.ts';
 import { HEARTBEAT_CASES } from './heartbeat.ts';
 import { HTTP2_CASES } from './http2.ts';
@@ -38,10 +38,8 @@ export function browserCases(names: readonly BrowserName[]): ServerCase[] {
   return names.flatMap((name) => [...pageBrowserCases([name]), ...connectionLimitCases([name])]);
 }
 
-/** Closes every browser the browser cases launched for this run. Never rejects. */
-export async function closeBrowsers(ctx: ServerContext): Promise<void> {
-  await Promise.all([closePageBrowsers(ctx), closeConnectionBrowsers(ctx)]);
-}
+/** Closes every browser the browser cases launched for this run (one launch per browser, shared). Never rejects. */
+export { closeBrowsers } from './browser.ts';
 
 export const BROWSER_CASES: readonly CaseInfo[] = browserCases(BROWSER_NAMES).map(({ id, title, area, requirementIds, description, expectation }) => ({ id, title, area, requirementIds, description, expectation }));
 

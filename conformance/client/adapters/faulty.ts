@@ -31,12 +31,12 @@ function dropNoColonFields(text: string): string {
   return text.replace(/(?<=^|[\r\n])(?:id|data|event)(?:\r\n|\r|\n)/g, '');
 }
 
-/** The no-colon bug alone: everything else (headers, statuses, chunking) passes through untouched. */
-const noColonFetch: FetchLike = async (input, init) => {
-  const response = await (undiciFetch as unknown as FetchLike)(input, init);
+/**
+ * The response with every body chunk passed through `rewrite`. Pull-based (not pipeThrough), so a
+ * reset of the source errors this stream at once.
+ */
+function rewrittenResponse(response: Response, rewrite: (chunk: Uint8Array) => Uint8Array): Response {
   if (!response.body) return response;
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const encoder = new TextEncoder();
   const source = response.body.getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -47,14 +47,8 @@ const noColonFetch: FetchLike = async (input, init) => {
         controller.error(error);
         return;
       }
-      if (next.done) {
-        controller.close();
-        return;
-      }
-      // Scenarios send the bare lines inside one chunk, as for faults 1 and 5.
-      const text = decoder.decode(next.value, { stream: true });
-      const rewritten = dropNoColonFields(text);
-      controller.enqueue(rewritten === text ? next.value : encoder.encode(rewritten));
+      if (next.done) controller.close();
+      else controller.enqueue(rewrite(next.value));
     },
     cancel(reason) {
       return source.cancel(reason);
@@ -63,6 +57,23 @@ const noColonFetch: FetchLike = async (input, init) => {
   const faulty = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(faulty, 'url', { value: response.url });
   return faulty;
+}
+
+/** A chunk rewriter for whole-line text faults (scenarios send the lines each fault touches inside one chunk). */
+function textRewriter(rewrite: (text: string) => string): (bytes: Uint8Array) => Uint8Array {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const encoder = new TextEncoder();
+  return (bytes) => {
+    const text = decoder.decode(bytes, { stream: true });
+    const rewritten = rewrite(text);
+    return rewritten === text ? bytes : encoder.encode(rewritten);
+  };
+}
+
+/** The no-colon bug alone: everything else (headers, statuses, chunking) passes through untouched. */
+const noColonFetch: FetchLike = async (input, init) => {
+  const response = await (undiciFetch as unknown as FetchLike)(input, init);
+  return rewrittenResponse(response, textRewriter(dropNoColonFields));
 };
 
 const faultyFetch: FetchLike = async (input, init) => {
@@ -73,40 +84,14 @@ const faultyFetch: FetchLike = async (input, init) => {
     await response.body?.cancel();
     throw new TypeError('faulty: 401 treated as a network error'); // fault 3
   }
-  if (!response.body) return response;
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const encoder = new TextEncoder();
+  const rewriteLines = textRewriter((text) => dropEmptyIds(shortenRetries(text))); // faults 1 and 5
   let previousEndedWithCR = false;
-  const source = response.body.getReader();
-  // A pull-based wrapper (not pipeThrough) so a reset of the source errors this stream at once.
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await source.read();
-      } catch (error) {
-        controller.error(error);
-        return;
-      }
-      if (next.done) {
-        controller.close();
-        return;
-      }
-      let bytes = next.value;
-      if (previousEndedWithCR && bytes[0] === 0x0a) bytes = new Uint8Array([0x0a, ...bytes]); // fault 4
-      if (bytes.length) previousEndedWithCR = bytes[bytes.length - 1] === 0x0d;
-      // Faults 1 and 5 rewrite whole lines; scenarios send those lines inside one chunk.
-      const text = decoder.decode(bytes, { stream: true });
-      const rewritten = dropEmptyIds(shortenRetries(text));
-      controller.enqueue(rewritten === text ? bytes : encoder.encode(rewritten));
-    },
-    cancel(reason) {
-      return source.cancel(reason);
-    },
+  return rewrittenResponse(response, (chunk) => {
+    let bytes = chunk;
+    if (previousEndedWithCR && bytes[0] === 0x0a) bytes = new Uint8Array([0x0a, ...bytes]); // fault 4
+    if (bytes.length) previousEndedWithCR = bytes[bytes.length - 1] === 0x0d;
+    return rewriteLines(bytes);
   });
-  const faulty = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(faulty, 'url', { value: response.url });
-  return faulty;
 };
 
 if (process.env['SSEC_FAULTY'] === 'no-colon') runAdapter('faulty client (no-colon field lines ignored)', () => noColonFetch);
