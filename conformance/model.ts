@@ -8,7 +8,9 @@
 /**
  * Verdict of one check or case.
  * - PASS: the rule holds.
- * - FAIL: a MUST was violated.
+ * - FAIL: a MUST was violated; in cooperative mode also an event the target accepted for
+ *   publishing that did not reach a stream open to it (seen, not inferred: held back by a buffer
+ *   or compressor, or lost), which the harness's publishing contract promises.
  * - NON_STRICT: a SHOULD (or practice) was not followed; fails the run only with `--strict`.
  * - INFO: behaviour the spec leaves open; recorded, never fails.
  * - UNSUPPORTED: a capability the target declares (or is configured as) not offering.

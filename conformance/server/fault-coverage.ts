@@ -40,6 +40,7 @@ export const FAULT_COVERAGE: readonly FaultCoverage[] = [
   { fault: 'auth-bypass', caughtBy: ['server.auth.no-credentials', 'server.auth.wrong-credentials'], collateral: [] },
   { fault: 'no-www-authenticate', caughtBy: ['server.auth.www-authenticate'], collateral: [] },
   { fault: 'buffering', caughtBy: ['server.response.incremental', 'server.path.buffering'], collateral: DELIVERY.filter((c) => c !== 'server.response.incremental' && c !== 'server.path.buffering'), why: 'events and heartbeats are held back until 64 KiB accumulate' },
+  { fault: 'compression-unflushed', caughtBy: ['server.response.compression', 'server.path.compression'], collateral: [] },
   { fault: 'no-heartbeat', caughtBy: ['server.heartbeat.interval'], collateral: [] },
   { fault: 'ignore-204', caughtBy: ['server.stop.closed-channel-204'], collateral: [] },
   { fault: 'local-fanout-only', caughtBy: ['server.cluster.fanout'], collateral: [], deployment: 'cluster' },

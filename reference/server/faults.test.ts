@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchText, openStream, type StreamProbe } from './http-probe.ts';
 import { BUFFERING_FAULT_BYTES, FAULTS, parseFaults, type FaultName } from './faults.ts';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { createReferenceServer, type ReferenceServer } from './index.ts';
 
 let srv: ReferenceServer;
@@ -32,7 +33,7 @@ async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> 
 
 describe('fault switches (each breaks exactly one thing)', () => {
   it('are all documented, off by default, and parsed strictly', () => {
-    expect(FAULTS.map((f) => f.name)).toHaveLength(18);
+    expect(FAULTS.map((f) => f.name)).toHaveLength(19);
     for (const f of FAULTS) expect(f.description.length).toBeGreaterThan(10);
     expect(parseFaults('bad-retry, no-heartbeat')).toEqual(['bad-retry', 'no-heartbeat']);
     expect(() => parseFaults('bad-retry,nope')).toThrow(/unknown fault "nope"; known faults: content-type-wrong/);
@@ -181,6 +182,32 @@ describe('fault switches (each breaks exactly one thing)', () => {
     } finally {
       s.destroy();
       healthy.destroy();
+    }
+  });
+
+  it('compression-unflushed: gzip for a request that accepts it, held in the compressor until the stream ends; identity otherwise', async () => {
+    const ch = fresh();
+    const gz = await stream(ch, 'compression-unflushed', { 'Accept-Encoding': 'gzip, deflate, br' });
+    const plain = await stream(ch, 'compression-unflushed');
+    const refused = await stream(ch, 'compression-unflushed', { 'Accept-Encoding': 'gzip;q=0, br' });
+    try {
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers['vary']).toBe('Accept-Encoding');
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(refused.headers['content-encoding']).toBeUndefined();
+      srv.publish(ch, { data: 'held' });
+      await plain.until((p) => p.events.length === 1);
+      await refused.until((p) => p.events.length === 1);
+      await new Promise((r) => setTimeout(r, 150));
+      // At most the gzip header: nothing of the event is decodable from what arrived.
+      expect(gunzipSync(gz.body(), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8')).toBe('');
+      srv.closeChannel(ch);
+      await gz.closed();
+      expect(gunzipSync(gz.body()).toString('utf8')).toContain('data: held\n\n');
+    } finally {
+      gz.destroy();
+      plain.destroy();
+      refused.destroy();
     }
   });
 

@@ -18,6 +18,7 @@ export type FaultName =
   | 'auth-bypass'
   | 'no-www-authenticate'
   | 'buffering'
+  | 'compression-unflushed'
   | 'no-heartbeat'
   | 'ignore-204'
   | 'local-fanout-only'
@@ -47,6 +48,7 @@ export const FAULTS: readonly FaultInfo[] = [
   { name: 'auth-bypass', description: 'protected channels stream to requests without (or with wrong) credentials', breaks: [] },
   { name: 'no-www-authenticate', description: '401 answers omit the WWW-Authenticate header', breaks: [] },
   { name: 'buffering', description: 'stream bytes are held until 64 KiB have accumulated or the stream ends (a buffering proxy)', breaks: ['SRV-CHUNKING-CAUTION'] },
+  { name: 'compression-unflushed', description: 'a request that accepts gzip gets the stream gzip-compressed by a compressor that is never flushed (a compression middleware unaware of event streams): events wait in it until about 16 KiB of compressed output accumulate or the stream ends', breaks: ['SRV-CHUNKING-CAUTION', 'DEPLOY-NO-COMPRESSION-HOLDBACK'] },
   { name: 'no-heartbeat', description: 'no heartbeat comment lines are sent on idle streams', breaks: ['SRV-COMMENT-KEEPALIVE'] },
   { name: 'ignore-204', description: 'closed (deleted) channels keep answering 200 streams instead of 204', breaks: ['SRV-STOP-204'] },
   { name: 'local-fanout-only', description: 'with a shared store, live events reach only the subscribers of the instance they were published on', breaks: ['SRV-CLUSTER-FANOUT'] },

@@ -280,7 +280,13 @@ async function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerRes
   };
   if (faults.has('content-type-wrong')) headers['Content-Type'] = 'text/plain; charset=utf-8';
   else if (!faults.has('content-type-missing')) headers['Content-Type'] = EVENT_STREAM_CONTENT_TYPE;
-  // Never compressed, whatever Accept-Encoding says: a compressor holds bytes back.
+  // Never compressed, whatever Accept-Encoding says: a compressor holds bytes back (unless the
+  // compression-unflushed fault plants exactly that).
+  const gzipUnflushed = faults.has('compression-unflushed') && acceptsGzip(req.headers['accept-encoding']);
+  if (gzipUnflushed) {
+    headers['Content-Encoding'] = 'gzip';
+    headers['Vary'] = 'Accept-Encoding';
+  }
   res.writeHead(200, headers);
   res.flushHeaders();
   req.socket.setNoDelay(true);
@@ -290,6 +296,7 @@ async function subscribe(ctx: RouteContext, req: IncomingMessage, res: ServerRes
     res,
     faults,
     maxBufferedBytes: ctx.maxBufferedBytes,
+    gzipUnflushed,
     onSlow: (_s, buffered) => ctx.log({ level: 'warn', msg: 'slow consumer disconnected', channel, detail: `${buffered} bytes buffered > ${ctx.maxBufferedBytes}` }),
   });
   res.on('close', () => ctx.hub.unsubscribe(sub));
@@ -349,4 +356,13 @@ async function publish(ctx: RouteContext, req: IncomingMessage, res: ServerRespo
     }
     throw error;
   }
+}
+
+/** Whether an Accept-Encoding value accepts gzip (a `gzip` coding without `q=0`). */
+function acceptsGzip(value: string | string[] | undefined): boolean {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text.split(',').some((part) => {
+    const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    return (coding === 'gzip' || coding === 'x-gzip') && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
 }

@@ -4,6 +4,7 @@
  * connection's framing faults. Healthy connections write the shared, pre-encoded frame buffer.
  */
 import type { ServerResponse } from 'node:http';
+import { createGzip, type Gzip } from 'node:zlib';
 import { encodeComment } from '../encoder.ts';
 import { BUFFERING_FAULT_BYTES, type FaultName } from './faults.ts';
 import type { StoredEvent } from './replay-log.ts';
@@ -45,6 +46,11 @@ export interface SubscriberOptions {
   readonly maxBufferedBytes: number;
   /** Called once when the connection is dropped for being too slow. */
   readonly onSlow: (subscriber: Subscriber, bufferedBytes: number) => void;
+  /**
+   * The `compression-unflushed` fault for this request (it accepts gzip): every byte goes through
+   * a gzip stream that is never flushed; the caller has sent `Content-Encoding: gzip`.
+   */
+  readonly gzipUnflushed?: boolean | undefined;
 }
 
 export class Subscriber {
@@ -57,6 +63,8 @@ export class Subscriber {
   /** Bytes held back by the `buffering` fault; null when the fault is off. */
   #held: Buffer[] | null;
   #heldBytes = 0;
+  /** The `compression-unflushed` fault's compressor, piped into the response; null when off. */
+  readonly #gzip: Gzip | null;
   #done = false;
   /** Seq of the last event written (replay or live): live events at or below it are not written again. */
   lastSeq = 0;
@@ -71,6 +79,11 @@ export class Subscriber {
     this.#onSlow = options.onSlow;
     this.#customFraming = FRAMING_FAULTS.some((f) => options.faults.has(f));
     this.#held = options.faults.has('buffering') ? [] : null;
+    this.#gzip = options.gzipUnflushed ? createGzip() : null;
+    if (this.#gzip) {
+      this.#gzip.pipe(this.#res);
+      this.#res.once('close', () => this.#gzip!.destroy());
+    }
   }
 
   /** True once ended, destroyed or closed by the peer. */
@@ -122,18 +135,28 @@ export class Subscriber {
       const all = Buffer.concat(this.#held);
       this.#held = [];
       this.#heldBytes = 0;
-      this.#res.write(all);
+      this.#send(all);
     } else {
-      this.#res.write(bytes);
+      this.#send(bytes);
     }
+  }
+
+  /** To the peer, through the unflushed compressor when that fault is on (zlib emits only full output chunks). */
+  #send(bytes: Buffer): void {
+    if (this.#gzip) this.#gzip.write(bytes);
+    else this.#res.write(bytes);
   }
 
   /** Ends the stream cleanly (terminating chunk), flushing anything the buffering fault held. */
   end(): void {
     if (this.done) return;
     this.#done = true;
-    if (this.#held && this.#heldBytes > 0) this.#res.write(Buffer.concat(this.#held));
+    if (this.#held && this.#heldBytes > 0) this.#send(Buffer.concat(this.#held));
     this.#held = null;
+    if (this.#gzip) {
+      this.#gzip.end(); // the pipe ends the response after the compressor's last bytes
+      return;
+    }
     // The h2-reset-on-end fault: over HTTP/2, half an event, then RST_STREAM instead of END_STREAM.
     const h2 = (this.#res as unknown as { stream?: { close(code: number): void } }).stream;
     if (h2 && this.faults.has('h2-reset-on-end')) {
