@@ -26,6 +26,12 @@ export interface ClientRunOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * How long a client has to make its first request. A scenario's time limit counts from that
+ * request, not from the mount: a browser may need seconds to open its page on a loaded machine,
+ * and a window it spent starting up would turn "slow to start" into missing events (a FAIL).
+ */
+const START_LIMIT_MS = 10_000;
 /** Extra time for a driver to stop after being told to (beyond that: ERROR, the driver hangs). */
 const STOP_GRACE_MS = 5000;
 
@@ -49,17 +55,27 @@ export async function runScenario(scenario: Scenario, driver: ClientDriver, serv
   let stoppedAt = Infinity;
   abort.signal.addEventListener('abort', () => (stoppedAt = server.now()), { once: true });
   let settleTimer: ReturnType<typeof setTimeout> | undefined;
+  const expire = (): void => {
+    timedOut = settleTimer === undefined;
+    abort.abort();
+  };
+  // Until the first request: the start limit (plus the scenario's own, for a client that reports
+  // without requesting); from it: the scenario's time limit.
+  let limit = setTimeout(expire, START_LIMIT_MS * timeoutMultiplier + timeoutMs);
+  let started = false;
   const check = (): void => {
-    if (abort.signal.aborted || settleTimer !== undefined) return;
+    if (abort.signal.aborted) return;
+    if (!started && mounted.requests.length > 0) {
+      started = true;
+      clearTimeout(limit);
+      limit = setTimeout(expire, Math.max(0, mounted.requests[0]!.time + timeoutMs - server.now()));
+    }
+    if (settleTimer !== undefined) return;
     if (untilMet(scenario, observations, mounted.requests)) {
       settleTimer = setTimeout(() => abort.abort(), scenario.settleMs ?? 0);
     }
   };
   const poll = setInterval(check, 10);
-  const limit = setTimeout(() => {
-    timedOut = settleTimer === undefined;
-    abort.abort();
-  }, timeoutMs);
   let outcome: DriverOutcome;
   try {
     const running = driver.run({

@@ -36,6 +36,15 @@ export function adversarialChunks(bytes: Uint8Array, own: readonly number[] = []
   return chunks;
 }
 
+/** How a vector went over the wire, for a finding: the chunk sizes, and the empty chunks HTTP/1.1 cannot carry. */
+export function deliveryOf(vector: Vector): string {
+  const bytes = vectorBytes(vector);
+  const sizes = adversarialChunks(bytes, vector.chunks).map((c) => (c.hex?.length ?? 0) / 2);
+  const own = vector.chunks ?? [];
+  const empty = own.some((p, i) => p === 0 || p === bytes.length || (i > 0 && p === own[i - 1]));
+  return `sent in ${sizes.length} chunk${sizes.length === 1 ? '' : 's'} of ${sizes.join('+')} bytes${empty ? ' (the vector\'s empty chunks were not sent: a zero-length chunk ends an HTTP/1.1 chunked body)' : ''}`;
+}
+
 /** Event types a client must listen for to see every event this body could produce (right or wrong). */
 function eventTypesIn(vector: Vector, bytes: Uint8Array): string[] {
   const text = new TextDecoder().decode(bytes);
@@ -78,7 +87,8 @@ export function vectorCases(): RunnableCase<ClientContext>[] {
       requirementIds,
       description: `Each vector of fixtures/vectors/${file.file} is served on its own connection, split after every CR, inside every multi-byte character and at the vector's own split points.`,
       expectation: 'The client dispatches exactly the vector\'s events (type, data, lastEventId).',
-      timeoutMs: eligible.length * 6000 + 30_000,
+      // Per vector: the client's start (START_LIMIT_MS at most, seconds for a browser page under load) plus 4 s.
+      timeoutMs: eligible.length * 8000 + 30_000,
       run: async (ctx: ClientContext, signal: AbortSignal): Promise<CaseOutcome> => (ctx.lock ? ctx.lock.run(false, () => playFile(ctx, signal)) : playFile(ctx, signal)),
     };
     async function playFile(ctx: ClientContext, signal: AbortSignal): Promise<CaseOutcome> {
@@ -95,7 +105,10 @@ export function vectorCases(): RunnableCase<ClientContext>[] {
               checks[i] = { name: vector.id, verdict: result.verdict, requirementIds: result.requirementIds, expected: 'a verdict', actual: result.reason ?? result.verdict };
               stoppedEarly ??= result.verdict === 'UNSUPPORTED' ? result.reason : undefined;
             } else {
-              checks[i] = result.checks[0]!;
+              const check = result.checks[0]!;
+              // A finding names how the bytes were cut: "no events" for a BOM split after its first
+              // byte is not "no events" for a BOM sent whole.
+              checks[i] = check.verdict === 'PASS' ? check : { ...check, actual: `${check.actual}; ${deliveryOf(vector)}` };
             }
             if (result.verdict !== 'PASS' && evidence.length < 40) {
               for (const e of result.evidence) evidence.push({ ...e, label: `${vector.id}: ${e.label}` });
