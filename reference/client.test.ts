@@ -760,6 +760,44 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
     expect(seenAuth).toEqual([['home/start', 'Bearer t'], ['home/again', 'Bearer t'], ['other/end', undefined]]);
   });
 
+  it('a redirect to a URL with credentials: followed on the same origin (userinfo not sent), a network error cross-origin or after a cross-origin hop', async () => {
+    const hits: string[] = [];
+    let home = ''; // the second server's base URL, known once it listens
+    const creds = (target: string) => target.replace('http://', 'http://u:p@');
+    await withServer(
+      (req, res) => {
+        hits.push(`other${req.url}`);
+        if (req.url === '/back') res.writeHead(302, { location: creds(`${home}/creds-home`) }).end();
+        else res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: other\n\n');
+      },
+      async (other) => {
+        await withServer(
+          (req, res) => {
+            hits.push(`home${req.url}${req.headers.authorization ? ' with Authorization' : ''}`);
+            if (req.url === '/same') res.writeHead(302, { location: creds(`${home}/creds-home`) }).end();
+            else if (req.url === '/cross') res.writeHead(307, { location: creds(`${other}/x`) }).end();
+            else if (req.url === '/via-other') res.writeHead(302, { location: `${other}/back` }).end();
+            else res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: home\n\n');
+          },
+          async (base) => {
+            home = base;
+            const same = new EventSource(`${base}/same`);
+            expect(await until(same, record(same), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:home:']);
+            same.close();
+            const cross = new EventSource(`${base}/cross`, { defaultReconnectionTime: 60_000 });
+            expect(await until(cross, record(cross), (seen) => seen.length >= 1)).toEqual(['error:0']);
+            cross.close();
+            // home -> other -> home with credentials: back on the request's origin, but the response tainting is already "cors".
+            const via = new EventSource(`${base}/via-other`, { defaultReconnectionTime: 60_000 });
+            expect(await until(via, record(via), (seen) => seen.length >= 1)).toEqual(['error:0']);
+            via.close();
+          },
+        );
+      },
+    );
+    expect(hits).toEqual(['home/same', 'home/creds-home', 'home/cross', 'home/via-other', 'other/back']);
+  });
+
   it('sends a non-ASCII Last-Event-ID as its UTF-8 bytes on the wire (LAST-EVENT-ID-HEADER)', async () => {
     const ids: Array<string | undefined> = [];
     await withServer(

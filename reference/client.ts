@@ -17,9 +17,10 @@
  * calls `close()` sees no further event, and code resumed after `await once(es, 'open')` runs
  * before the next task.
  */
-import { Transform, pipeline, type Duplex, type Readable } from 'node:stream';
+import { Readable, Transform, pipeline, type Duplex } from 'node:stream';
 import { constants as zlibConstants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
-import { request as undiciRequest } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { createParser, type SseEvent, type SseParser } from './parser.ts';
 
 /** The `fetch` signature the client needs (undici's, the global one, or a test double). */
@@ -424,10 +425,11 @@ function headerValue(value: string | string[] | undefined): string | null {
  * The default transport: the same request undici's `fetch` makes (its headers on the wire
  * included), through undici's dispatcher API, with Fetch's steps that matter for an event stream
  * done here: redirects followed up to 20 (REDIRECT-FOLLOW; a Location that does not parse or is
- * not HTTP(S) is a network error; `Authorization` dropped when a redirect changes origin, as
- * Fetch's HTTP-redirect fetch does) and the content codings undici decodes. The body is read as
- * Node stream chunks: no Request, Response, Headers or web ReadableStream per connection, which
- * is most of the per-read cost and of the memory of an idle connection under `fetch`.
+ * not HTTP(S) is a network error; `Authorization` dropped when a redirect changes origin, and a
+ * Location with credentials refused across origins, as Fetch's HTTP-redirect fetch does in CORS
+ * mode) and the content codings undici decodes. The body's chunks go from undici's HTTP parser to
+ * the event-stream parser through a handler of our own (dispatchGet): no Request, Response,
+ * Headers or web ReadableStream per connection, and no Node stream unless the body is compressed.
  */
 async function fetchWithDispatcher(url: string, requestHeaders: Record<string, string>, signal: AbortSignal): Promise<Answer> {
   let headers = requestHeaders;
@@ -436,43 +438,175 @@ async function fetchWithDispatcher(url: string, requestHeaders: Record<string, s
   const defaults: Array<[string, string]> = [['accept-language', '*'], ['sec-fetch-mode', 'cors'], ['user-agent', 'undici'], ['accept-encoding', 'gzip, deflate']];
   for (const [name, value] of defaults) if (!own.has(name)) headers[name] = value;
   let current = new URL(url);
+  // Node has no document: the request's origin is taken to be the EventSource URL's own, so the
+  // first response is same-origin ("basic"), and a hop to another origin makes it "cors".
+  const origin = current.origin;
+  let corsTainted = false;
   for (let redirects = 0; ; redirects++) {
-    const res = await undiciRequest(current, { method: 'GET', headers, signal });
+    const res = await dispatchGet(current, headers, signal);
     const location = headerValue(res.headers['location']);
-    if (REDIRECT_STATUSES.has(res.statusCode) && location !== null) {
-      res.body.on('error', ignore).destroy(); // undici reports a body destroyed unread as an AbortError
+    if (REDIRECT_STATUSES.has(res.status) && location !== null) {
+      res.body.discard();
       if (redirects === MAX_REDIRECTS) throw new TypeError('redirect count exceeded');
       const next = new URL(location, current); // a TypeError (network error) when it does not parse
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new TypeError(`redirect to a ${next.protocol} URL`);
+      // HTTP-redirect fetch, mode "cors": a Location with credentials is a network error when it
+      // is cross-origin to the request's origin, or once the response tainting is "cors".
+      if (next.username !== '' || next.password !== '') {
+        if (next.origin !== origin || corsTainted) throw new TypeError('redirect to a URL with credentials in CORS mode');
+        next.username = ''; // same-origin: followed; userinfo never goes on the wire
+        next.password = '';
+      }
+      if (next.origin !== origin) corsTainted = true;
       if (next.origin !== current.origin) {
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
       }
       current = next;
       continue;
     }
-    // Errors end the body (read's onEnd); the listener keeps one before read() from being uncaught.
-    const body = decodeContent(res.body.on('error', ignore), headerValue(res.headers['content-encoding'])).on('error', ignore);
+    const contentEncoding = headerValue(res.headers['content-encoding']);
+    const body = res.body;
     return {
-      status: res.statusCode,
+      status: res.status,
       contentType: headerValue(res.headers['content-type']),
       url: current.href,
       read(onChunk, onEnd) {
+        if (contentEncoding === null) {
+          body.read(onChunk, onEnd);
+          return;
+        }
+        // Compressed: through a Node stream to the decoders (the uncompressed path has no stream).
+        const compressed = new Readable({ read() {} });
+        body.read((chunk) => compressed.push(chunk), () => compressed.push(null));
+        const decoded = decodeContent(compressed, contentEncoding);
         let ended = false;
         const end = (): void => {
           if (ended) return;
           ended = true;
           onEnd();
         };
-        body.on('data', onChunk);
-        body.once('end', end);
-        body.once('error', end);
-        body.once('close', end);
+        decoded.on('data', onChunk);
+        decoded.once('end', end);
+        decoded.once('error', end);
+        decoded.once('close', end);
       },
       discard() {
-        body.destroy();
+        body.discard();
       },
     };
   }
+}
+
+/**
+ * A response body from {@link dispatchGet}: the chunks exactly as undici's HTTP parser hands them
+ * over, to one reader. Chunks that arrive before `read()` (the parser may deliver the first ones
+ * with the headers, before the caller's promise callbacks run) wait in order.
+ */
+class DispatchedBody {
+  #waiting: Buffer[] = [];
+  #onChunk: ((chunk: Uint8Array) => void) | undefined;
+  #onEnd: (() => void) | undefined;
+  #read = false;
+  #ended = false;
+  #discarded = false;
+  constructor(private readonly abort: () => void) {}
+
+  /** From the handler: the next chunk of the body. */
+  push(chunk: Buffer): void {
+    if (this.#ended || this.#discarded) return;
+    if (this.#onChunk !== undefined) this.#onChunk(chunk);
+    else this.#waiting.push(chunk);
+  }
+
+  /** From the handler: the body ended or failed (G6 treats both alike). Chunks not read yet stay for `read()`. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#read) this.#finish();
+  }
+
+  /** Hands over the chunks that came before it, then each chunk as it comes, then the end (once). */
+  read(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    if (this.#read) throw new Error('DispatchedBody: read() twice');
+    this.#read = true;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    this.#onEnd = onEnd;
+    for (const chunk of waiting) {
+      if (this.#discarded) return;
+      onChunk(chunk);
+    }
+    if (this.#ended) this.#finish();
+    else this.#onChunk = onChunk;
+  }
+
+  discard(): void {
+    if (this.#discarded) return;
+    this.#discarded = true;
+    this.#waiting = [];
+    this.#onChunk = undefined;
+    this.#onEnd = undefined;
+    if (!this.#ended) {
+      this.#ended = true;
+      this.abort();
+    }
+  }
+
+  #finish(): void {
+    const onEnd = this.#onEnd;
+    this.#onChunk = undefined;
+    this.#onEnd = undefined;
+    if (!this.#discarded) onEnd?.();
+  }
+}
+
+/**
+ * One GET through undici's global dispatcher with a handler of our own, resolved at the response
+ * headers. The body goes from undici's HTTP parser straight to the reader: no Node stream (and
+ * its buffering when a read holds many chunks) between the socket and the event-stream parser.
+ * A network error before the headers rejects; after them it ends the body. `signal` aborts both.
+ */
+function dispatchGet(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; body: DispatchedBody }> {
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let body: DispatchedBody | undefined;
+    const onAbort = (): void => controller?.abort(signal.reason);
+    const done = (): void => signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (signal.aborted) c.abort(signal.reason);
+      },
+      onResponseStart(c, statusCode, responseHeaders) {
+        if (statusCode < 200) return; // 1xx: the final response follows
+        body = new DispatchedBody(() => c.abort(new DOMException('The body was discarded', 'AbortError')));
+        resolve({ status: statusCode, headers: responseHeaders, body });
+      },
+      onResponseData(_c, chunk) {
+        body?.push(chunk);
+      },
+      onResponseEnd() {
+        done();
+        body?.end();
+      },
+      onResponseError(_c, error) {
+        done();
+        if (body === undefined) reject(error);
+        else body.end();
+      },
+    };
+    try {
+      getGlobalDispatcher().dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers }, handler);
+    } catch (error) {
+      done();
+      reject(error);
+    }
+  });
 }
 
 /**

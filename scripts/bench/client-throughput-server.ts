@@ -38,6 +38,26 @@ function writeAll(res: ServerResponse, chunks: readonly Buffer[], perTurn: boole
   next();
 }
 
+/**
+ * `per-write` workloads: the body's HTTP/1.1 chunks are framed already (one per event), so they go
+ * to the socket itself after the response headers, 64 KiB at a time. Through `res.write` every
+ * event cost the server a write of its own, and the fast clients all met at the server's rate.
+ */
+function writeFramed(res: ServerResponse, writes: readonly Buffer[]): void {
+  const socket = res.socket;
+  if (socket === null) return;
+  let i = 0;
+  const next = (): void => {
+    while (i < writes.length && !socket.destroyed) {
+      if (!socket.write(writes[i++]!)) {
+        socket.once('drain', next);
+        return;
+      }
+    }
+  };
+  next();
+}
+
 function latency(res: ServerResponse, count: number, burst: number): void {
   let sent = 0;
   const tick = (): void => {
@@ -75,7 +95,8 @@ const server = createServer((req, res) => {
     res.end();
     return;
   }
-  writeAll(res, workload.writes, workload.pattern === 'per-event');
+  if (workload.pattern === 'per-write') writeFramed(res, workload.writes);
+  else writeAll(res, workload.writes, workload.pattern === 'per-event');
 });
 server.keepAliveTimeout = 0;
 server.maxConnections = 20_000;

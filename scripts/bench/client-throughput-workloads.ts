@@ -12,8 +12,10 @@ export interface ClientWorkload {
   /**
    * `bulk`: 64 KiB writes as fast as the socket takes them; `per-event`: one event per write, one
    * write per turn of the server's event loop (the client gets about one event per read, and the
-   * server's pace bounds events/s); `per-write`: one event per write, as fast as the socket takes
-   * them (client-bound; reads carry as many events as piled up while the client was busy).
+   * server's pace bounds events/s); `per-write`: one event per HTTP chunk (what a server writing
+   * each event separately sends), the chunks framed in advance and sent in 64 KiB socket writes as
+   * fast as the socket takes them, so the server is never the limit: client-bound, one event per
+   * body chunk for the client's event-stream parser.
    */
   readonly pattern: 'bulk' | 'per-event' | 'per-write';
   readonly writes: Buffer[];
@@ -33,8 +35,24 @@ export function buildWorkload(w: ClientWorkloadSpec): ClientWorkload {
   const parts: string[] = [];
   for (let n = 0; n < w.events - (w.done ? 1 : 0); n++) parts.push(w.frame(n));
   if (w.done) parts.push(DONE_FRAME);
-  const writes = w.pattern !== 'bulk' ? parts.map((p) => Buffer.from(p)) : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
+  const writes =
+    w.pattern === 'per-event' ? parts.map((p) => Buffer.from(p))
+    // Each event its own HTTP/1.1 chunk, framed here and sent in 64 KiB socket writes (chunkedFrames).
+    : w.pattern === 'per-write' ? fixedChunks(chunkedFrames(parts), 64 * 1024)
+    : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
   return { id: w.id, name: w.name, pattern: w.pattern, events: w.events, writes, bytes: writes.reduce((n, x) => n + x.length, 0) };
+}
+
+/**
+ * The body of a chunked HTTP/1.1 response with one chunk per frame (`<size in hex> CRLF <frame>
+ * CRLF`), as a server that writes every event separately puts it on the wire: the client's HTTP
+ * parser hands each chunk on by itself, so its event-stream parser gets one event per read.
+ */
+export function chunkedFrames(frames: readonly string[]): Buffer {
+  return Buffer.concat(frames.flatMap((f) => {
+    const bytes = Buffer.from(f);
+    return [Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')];
+  }));
 }
 
 /** `bulkEvents` events in each 64 KiB-write stream, `perEventEvents` in each paced one-event-per-write stream. */
