@@ -3,6 +3,7 @@ import { constants as zlibConstants, createBrotliCompress, createDeflate, create
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventSource, MAX_RECONNECTION_TIME, mimeEssence, type FetchLike } from './client.ts';
 
@@ -796,6 +797,35 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
       },
     );
     expect(hits).toEqual(['home/same', 'home/creds-home', 'home/cross', 'home/via-other', 'other/back']);
+  });
+
+  it('goes through the global dispatcher the application set, even one that only speaks the older handler callbacks (another undici copy)', async () => {
+    // Node 22's built-in fetch puts its bundled undici 6 Agent there: it calls onConnect/onHeaders/onData/onComplete/onError only.
+    const agent = new Agent();
+    let dispatched = 0;
+    const legacyOnly = {
+      dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+        dispatched++;
+        const { onConnect, onHeaders, onData, onComplete, onError } = handler;
+        if (!onConnect || !onHeaders || !onData || !onComplete || !onError) throw new Error('handler lacks the older callbacks');
+        return agent.dispatch(options, { onConnect: onConnect.bind(handler), onHeaders: onHeaders.bind(handler), onData: onData.bind(handler), onComplete: onComplete.bind(handler), onError: onError.bind(handler) });
+      },
+    } as unknown as Dispatcher;
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(legacyOnly);
+    try {
+      await withServer(
+        (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream', 'x-two': ['a', 'b'] }).end('data: via the global dispatcher\n\n'),
+        async (base) => {
+          const es = new EventSource(`${base}/s`);
+          expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:via the global dispatcher:']);
+        },
+      );
+    } finally {
+      setGlobalDispatcher(previous);
+      await agent.close();
+    }
+    expect(dispatched).toBe(1);
   });
 
   it('sends a non-ASCII Last-Event-ID as its UTF-8 bytes on the wire (LAST-EVENT-ID-HEADER)', async () => {

@@ -565,36 +565,43 @@ class DispatchedBody {
  * headers. The body goes from undici's HTTP parser straight to the reader: no Node stream (and
  * its buffering when a read holds many chunks) between the socket and the event-stream parser.
  * A network error before the headers rejects; after them it ends the body. `signal` aborts both.
+ *
+ * The handler speaks the callback set every undici dispatcher understands (onConnect, onHeaders,
+ * onData, onComplete, onError): the global dispatcher may be another copy's (Node 22's built-in
+ * fetch installs its bundled undici 6 Agent there), which ignores undici 7's onResponse* callbacks.
  */
 function dispatchGet(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; body: DispatchedBody }> {
   return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
+    let abort: ((reason?: Error) => void) | undefined;
     let body: DispatchedBody | undefined;
-    const onAbort = (): void => controller?.abort(signal.reason);
+    const abortReason = (): Error => (signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+    const onAbort = (): void => abort?.(abortReason());
     const done = (): void => signal.removeEventListener('abort', onAbort);
     if (signal.aborted) {
-      reject(signal.reason);
+      reject(abortReason());
       return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
     const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (signal.aborted) c.abort(signal.reason);
+      onConnect(abortRequest) {
+        abort = abortRequest;
+        if (signal.aborted) abortRequest(abortReason());
       },
-      onResponseStart(c, statusCode, responseHeaders) {
-        if (statusCode < 200) return; // 1xx: the final response follows
-        body = new DispatchedBody(() => c.abort(new DOMException('The body was discarded', 'AbortError')));
-        resolve({ status: statusCode, headers: responseHeaders, body });
+      onHeaders(statusCode, rawHeaders) {
+        if (statusCode < 200) return true; // 1xx: the final response follows
+        body = new DispatchedBody(() => abort?.(new DOMException('The body was discarded', 'AbortError')));
+        resolve({ status: statusCode, headers: headersFromRaw(rawHeaders), body });
+        return true;
       },
-      onResponseData(_c, chunk) {
+      onData(chunk) {
         body?.push(chunk);
+        return true;
       },
-      onResponseEnd() {
+      onComplete() {
         done();
         body?.end();
       },
-      onResponseError(_c, error) {
+      onError(error) {
         done();
         if (body === undefined) reject(error);
         else body.end();
@@ -607,6 +614,21 @@ function dispatchGet(url: URL, headers: Record<string, string>, signal: AbortSig
       reject(error);
     }
   });
+}
+
+/** Response headers from undici's raw name/value list: names lower-cased, values as bytes (latin1), repeats kept in order. */
+function headersFromRaw(raw: ReadonlyArray<Buffer | string> | null): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  if (raw === null) return headers;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else headers[name] = [seen, value];
+  }
+  return headers;
 }
 
 /**
