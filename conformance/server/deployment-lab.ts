@@ -70,7 +70,7 @@ export const LAB_CONFIGS: readonly LabConfig[] = [
     location: [...UPSTREAM_11], server: ['gzip on;', 'gzip_types text/event-stream;'],
     upstreamHeartbeatMs: 500, declaredHeartbeatMs: 1000,
     expected: [
-      { cases: ['server.path.compression'], blackBox: 'INFO', cooperative: 'INFO', finding: '`Content-Encoding: gzip` for a browser\'s `Accept-Encoding` (none for the harness\'s own reads), reported from the headers with the fix (leave `text/event-stream` out of `gzip_types`); held-back bytes measured: 0, because nginx flushes its gzip stream on every upstream write when proxy buffering is off. Behind a buffering proxy or a middleware that does not flush, the same header comes with events held back (NON_STRICT)' },
+      { cases: ['server.path.compression'], blackBox: 'INFO', cooperative: 'INFO', finding: '`Content-Encoding: gzip` for a browser\'s `Accept-Encoding` (none for the harness\'s own reads), reported from the headers with the fix (leave `text/event-stream` out of `gzip_types`); held-back bytes measured: 0, because nginx flushes its gzip stream on every upstream write when proxy buffering is off. Behind a buffering proxy or a middleware that does not flush, the same header comes with events held back: NON_STRICT when inferred from what the stream sent, FAIL when an event the harness published is missing (the `compression-unflushed` fault switch plants exactly that)' },
       HIDDEN_HEADER,
     ],
   },
