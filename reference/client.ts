@@ -498,9 +498,16 @@ async function fetchWithDispatcher(url: string, requestHeaders: Record<string, s
 }
 
 /**
- * A response body from {@link dispatchGet}: the chunks exactly as undici's HTTP parser hands them
- * over, to one reader. Chunks that arrive before `read()` (the parser may deliver the first ones
- * with the headers, before the caller's promise callbacks run) wait in order.
+ * A response body from {@link dispatchGet}: the chunks as undici's HTTP parser hands them over,
+ * to one reader. Chunks that arrive before `read()` (the parser may deliver the first ones with
+ * the headers, before the caller's promise callbacks run) wait in order.
+ *
+ * Chunks of one socket read are coalesced: the first is handed on at once, the ones the HTTP
+ * parser delivers after it in the same turn (a read holding many small HTTP chunks) are joined
+ * and handed on in one piece from a microtask, before anything else runs. Where a body's chunks
+ * fall does not change what an event stream means (PARSE-CHUNK-INVARIANCE), and the parser's cost
+ * is per read: a server writing every few bytes separately would otherwise cost a parser call per
+ * piece (fetch's body reader coalesces the same way).
  */
 class DispatchedBody {
   #waiting: Buffer[] = [];
@@ -509,33 +516,47 @@ class DispatchedBody {
   #read = false;
   #ended = false;
   #discarded = false;
+  /** Chunks after the first of the current turn, and whether the microtask that hands them on is queued. */
+  #later: Buffer[] = [];
+  #turnOpen = false;
+  readonly #closeTurn = (): void => {
+    this.#turnOpen = false;
+    this.#handOnLater();
+  };
   constructor(private readonly abort: () => void) {}
 
   /** From the handler: the next chunk of the body. */
   push(chunk: Buffer): void {
     if (this.#ended || this.#discarded) return;
-    if (this.#onChunk !== undefined) this.#onChunk(chunk);
-    else this.#waiting.push(chunk);
+    const onChunk = this.#onChunk;
+    if (onChunk === undefined) {
+      this.#waiting.push(chunk);
+    } else if (this.#turnOpen) {
+      this.#later.push(chunk);
+    } else {
+      this.#turnOpen = true;
+      queueMicrotask(this.#closeTurn);
+      onChunk(chunk);
+    }
   }
 
   /** From the handler: the body ended or failed (G6 treats both alike). Chunks not read yet stay for `read()`. */
   end(): void {
     if (this.#ended) return;
+    this.#handOnLater();
     this.#ended = true;
     if (this.#read) this.#finish();
   }
 
-  /** Hands over the chunks that came before it, then each chunk as it comes, then the end (once). */
+  /** Hands over the chunks that came before it (joined), then the chunks as they come, then the end (once). */
   read(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
     if (this.#read) throw new Error('DispatchedBody: read() twice');
     this.#read = true;
     const waiting = this.#waiting;
     this.#waiting = [];
     this.#onEnd = onEnd;
-    for (const chunk of waiting) {
-      if (this.#discarded) return;
-      onChunk(chunk);
-    }
+    if (waiting.length !== 0) onChunk(waiting.length === 1 ? waiting[0]! : Buffer.concat(waiting));
+    if (this.#discarded) return;
     if (this.#ended) this.#finish();
     else this.#onChunk = onChunk;
   }
@@ -544,12 +565,20 @@ class DispatchedBody {
     if (this.#discarded) return;
     this.#discarded = true;
     this.#waiting = [];
+    this.#later = [];
     this.#onChunk = undefined;
     this.#onEnd = undefined;
     if (!this.#ended) {
       this.#ended = true;
       this.abort();
     }
+  }
+
+  #handOnLater(): void {
+    const later = this.#later;
+    if (later.length === 0) return;
+    this.#later = [];
+    this.#onChunk?.(later.length === 1 ? later[0]! : Buffer.concat(later));
   }
 
   #finish(): void {

@@ -39,7 +39,7 @@ function writeAll(res: ServerResponse, chunks: readonly Buffer[], perTurn: boole
 }
 
 /**
- * `per-write` workloads: the body's HTTP/1.1 chunks are framed already (one per event), so they go
+ * `per-write` and `tiny-chunks` workloads: the body's HTTP/1.1 chunks are framed already (one per event or piece), so they go
  * to the socket itself after the response headers, 64 KiB at a time. Through `res.write` every
  * event cost the server a write of its own, and the fast clients all met at the server's rate.
  */
@@ -95,7 +95,7 @@ const server = createServer((req, res) => {
     res.end();
     return;
   }
-  if (workload.pattern === 'per-write') writeFramed(res, workload.writes);
+  if (workload.pattern === 'per-write' || workload.pattern === 'tiny-chunks') writeFramed(res, workload.writes);
   else writeAll(res, workload.writes, workload.pattern === 'per-event');
 });
 server.keepAliveTimeout = 0;

@@ -3,7 +3,7 @@
  * both benchmarks speak of the same text. Each has a fixed number of events (the last one,
  * `data: [DONE]` for token streams, included) and the write pattern the server uses.
  */
-import { DONE_FRAME, fixedChunks, frames } from './parser-workloads.ts';
+import { DONE_FRAME, fixedChunks, frames, randomChunks } from './parser-workloads.ts';
 
 export interface ClientWorkload {
   /** URL-safe id (`/stream/<id>`). */
@@ -15,9 +15,11 @@ export interface ClientWorkload {
    * server's pace bounds events/s); `per-write`: one event per HTTP chunk (what a server writing
    * each event separately sends), the chunks framed in advance and sent in 64 KiB socket writes as
    * fast as the socket takes them, so the server is never the limit: client-bound, one event per
-   * body chunk for the client's event-stream parser.
+   * body chunk for the client's event-stream parser; `tiny-chunks`: the same, but the body is cut
+   * into seeded random 1-16 byte pieces (UTF-8 sequences and lines cut anywhere), each its own
+   * HTTP chunk, so the parser gets 1-16 byte reads.
    */
-  readonly pattern: 'bulk' | 'per-event' | 'per-write';
+  readonly pattern: 'bulk' | 'per-event' | 'per-write' | 'tiny-chunks';
   readonly writes: Buffer[];
   readonly events: number;
   readonly bytes: number;
@@ -38,21 +40,19 @@ export function buildWorkload(w: ClientWorkloadSpec): ClientWorkload {
   const writes =
     w.pattern === 'per-event' ? parts.map((p) => Buffer.from(p))
     // Each event its own HTTP/1.1 chunk, framed here and sent in 64 KiB socket writes (chunkedFrames).
-    : w.pattern === 'per-write' ? fixedChunks(chunkedFrames(parts), 64 * 1024)
+    : w.pattern === 'per-write' ? fixedChunks(chunkedFrames(parts.map((p) => Buffer.from(p))), 64 * 1024)
+    : w.pattern === 'tiny-chunks' ? fixedChunks(chunkedFrames(randomChunks(Buffer.from(parts.join('')), 1, 16, 0x5e5e)), 64 * 1024)
     : fixedChunks(Buffer.from(parts.join('')), 64 * 1024);
   return { id: w.id, name: w.name, pattern: w.pattern, events: w.events, writes, bytes: writes.reduce((n, x) => n + x.length, 0) };
 }
 
 /**
  * The body of a chunked HTTP/1.1 response with one chunk per frame (`<size in hex> CRLF <frame>
- * CRLF`), as a server that writes every event separately puts it on the wire: the client's HTTP
- * parser hands each chunk on by itself, so its event-stream parser gets one event per read.
+ * CRLF`), as a server that writes every event (or piece) separately puts it on the wire: the
+ * client's HTTP parser hands each chunk on by itself, so its event-stream parser gets one per read.
  */
-export function chunkedFrames(frames: readonly string[]): Buffer {
-  return Buffer.concat(frames.flatMap((f) => {
-    const bytes = Buffer.from(f);
-    return [Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')];
-  }));
+export function chunkedFrames(pieces: readonly Buffer[]): Buffer {
+  return Buffer.concat(pieces.flatMap((bytes) => [Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]));
 }
 
 /** `bulkEvents` events in each 64 KiB-write stream, `perEventEvents` in each paced one-event-per-write stream. */
@@ -66,5 +66,7 @@ export function clientWorkloads(bulkEvents = 100_000, perEventEvents = 20_000): 
     spec('tokens-non-ascii-per-event', 'LLM tokens non-ASCII, one event per write', 'per-event', frames.nonAsciiTokens, perEventEvents, true),
     spec('tokens-per-write', 'LLM tokens, one event per write, unpaced', 'per-write', frames.asciiTokens, bulkEvents, true),
     spec('tokens-non-ascii-per-write', 'LLM tokens non-ASCII, one event per write, unpaced', 'per-write', frames.nonAsciiTokens, bulkEvents, true),
+    spec('tokens-non-ascii-tiny', 'LLM tokens non-ASCII, 1-16 B chunks, unpaced', 'tiny-chunks', frames.nonAsciiTokens, perEventEvents, true),
+    spec('chat-tiny', 'CJK chat, 1-16 B chunks, unpaced', 'tiny-chunks', frames.chat, perEventEvents, false),
   ];
 }
