@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { constants as zlibConstants, createBrotliCompress, createDeflate, createDeflateRaw, createGzip } from 'node:zlib';
+import { constants as zlibConstants, createBrotliCompress, createDeflate, createDeflateRaw, createGzip, gzipSync } from 'node:zlib';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
@@ -698,6 +698,38 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
         async (base) => {
           const es = new EventSource(`${base}/s`);
           expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:压缩 ok:']);
+        },
+      );
+    });
+  }
+
+  for (const compressed of [false, true]) {
+    it(`a body in many 1-16 byte HTTP chunks per socket read arrives whole and in order (${compressed ? 'gzip' : 'identity'}; chunks of one read are joined)`, async () => {
+      const events = Array.from({ length: 1500 }, (_, i) => `data: ${i} 你好 ${'x'.repeat(i % 50)}\n\n`);
+      let bytes = Buffer.from(events.join(''));
+      if (compressed) bytes = gzipSync(bytes);
+      await withServer(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream', ...(compressed ? { 'content-encoding': 'gzip' } : {}) });
+          // Corked batches of tiny res.write calls: each its own HTTP chunk, many per socket write, back to back.
+          let at = 0;
+          let size = 1;
+          const batch = (): void => {
+            res.cork();
+            for (let n = 0; n < 200 && at < bytes.length; n++) {
+              res.write(bytes.subarray(at, at + size));
+              at += size;
+              size = (size % 16) + 1;
+            }
+            res.uncork();
+            if (at < bytes.length) setImmediate(batch);
+          };
+          batch();
+        },
+        async (base) => {
+          const es = new EventSource(`${base}/s`);
+          const seen = await until(es, record(es), (got) => got.length >= events.length + 1);
+          expect(seen).toEqual(['open:1', ...events.map((e) => `message:${e.slice('data: '.length, -2)}:`)]);
         },
       );
     });

@@ -477,7 +477,8 @@ async function fetchWithDispatcher(url: string, requestHeaders: Record<string, s
         }
         // Compressed: through a Node stream to the decoders (the uncompressed path has no stream).
         const compressed = new Readable({ read() {} });
-        body.read((chunk) => compressed.push(chunk), () => compressed.push(null));
+        // A copy: the body reuses its coalescing buffer once a chunk is handed on, and the stream keeps chunks.
+        body.read((chunk) => compressed.push(Uint8Array.prototype.slice.call(chunk)), () => compressed.push(null));
         const decoded = decodeContent(compressed, contentEncoding);
         let ended = false;
         const end = (): void => {
@@ -497,17 +498,19 @@ async function fetchWithDispatcher(url: string, requestHeaders: Record<string, s
   }
 }
 
+/** A coalescing buffer larger than this is let go once handed on (memory per connection stays small). */
+const RETAINED_COALESCING_BYTES = 4 * 1024;
+
 /**
  * A response body from {@link dispatchGet}: the chunks as undici's HTTP parser hands them over,
  * to one reader. Chunks that arrive before `read()` (the parser may deliver the first ones with
  * the headers, before the caller's promise callbacks run) wait in order.
  *
- * Chunks of one socket read are coalesced: the first is handed on at once, the ones the HTTP
- * parser delivers after it in the same turn (a read holding many small HTTP chunks) are joined
- * and handed on in one piece from a microtask, before anything else runs. Where a body's chunks
- * fall does not change what an event stream means (PARSE-CHUNK-INVARIANCE), and the parser's cost
- * is per read: a server writing every few bytes separately would otherwise cost a parser call per
- * piece (fetch's body reader coalesces the same way).
+ * The chunks of one socket read are handed on as one piece, from a microtask queued by the first
+ * (so before anything else runs): where a body's chunks fall does not change what an event stream
+ * means (PARSE-CHUNK-INVARIANCE), and a parser call per piece is what a server writing every few
+ * bytes separately would otherwise cost (fetch's body reader coalesces the same way). A lone chunk
+ * is handed on as it is; several are copied into one buffer, reused while it stays small.
  */
 class DispatchedBody {
   #waiting: Buffer[] = [];
@@ -516,34 +519,40 @@ class DispatchedBody {
   #read = false;
   #ended = false;
   #discarded = false;
-  /** Chunks after the first of the current turn, and whether the microtask that hands them on is queued. */
-  #later: Buffer[] = [];
+  /** The current turn's chunk while it is the only one; then its bytes and the later ones are in `#joined`. */
+  #single: Buffer | undefined;
+  #joined: Uint8Array = new Uint8Array(0);
+  #joinedLength = 0;
   #turnOpen = false;
   readonly #closeTurn = (): void => {
     this.#turnOpen = false;
-    this.#handOnLater();
+    this.#handOn();
   };
   constructor(private readonly abort: () => void) {}
 
   /** From the handler: the next chunk of the body. */
   push(chunk: Buffer): void {
     if (this.#ended || this.#discarded) return;
-    const onChunk = this.#onChunk;
-    if (onChunk === undefined) {
+    if (this.#onChunk === undefined) {
       this.#waiting.push(chunk);
-    } else if (this.#turnOpen) {
-      this.#later.push(chunk);
-    } else {
+    } else if (!this.#turnOpen) {
       this.#turnOpen = true;
+      this.#single = chunk;
       queueMicrotask(this.#closeTurn);
-      onChunk(chunk);
+    } else {
+      const single = this.#single;
+      if (single !== undefined) {
+        this.#single = undefined;
+        this.#append(single);
+      }
+      this.#append(chunk);
     }
   }
 
   /** From the handler: the body ended or failed (G6 treats both alike). Chunks not read yet stay for `read()`. */
   end(): void {
     if (this.#ended) return;
-    this.#handOnLater();
+    this.#handOn();
     this.#ended = true;
     if (this.#read) this.#finish();
   }
@@ -565,7 +574,8 @@ class DispatchedBody {
     if (this.#discarded) return;
     this.#discarded = true;
     this.#waiting = [];
-    this.#later = [];
+    this.#single = undefined;
+    this.#joinedLength = 0;
     this.#onChunk = undefined;
     this.#onEnd = undefined;
     if (!this.#ended) {
@@ -574,11 +584,35 @@ class DispatchedBody {
     }
   }
 
-  #handOnLater(): void {
-    const later = this.#later;
-    if (later.length === 0) return;
-    this.#later = [];
-    this.#onChunk?.(later.length === 1 ? later[0]! : Buffer.concat(later));
+  /** Copies `chunk` behind the joined bytes (a loop for the small pieces this is for: cheaper than a `set` call). */
+  #append(chunk: Uint8Array): void {
+    const length = chunk.length;
+    let at = this.#joinedLength;
+    let target = this.#joined;
+    if (at + length > target.length) {
+      const grown = new Uint8Array(Math.max(at + length, target.length * 2, 1024));
+      grown.set(target.subarray(0, at));
+      target = this.#joined = grown;
+    }
+    if (length <= 32) for (let i = 0; i < length; i++) target[at++] = chunk[i]!;
+    else target.set(chunk, at);
+    this.#joinedLength = at + (length <= 32 ? 0 : length);
+  }
+
+  /** The turn's bytes to the reader; the parser copies what it keeps, so the buffer can be reused after. */
+  #handOn(): void {
+    const single = this.#single;
+    if (single !== undefined) {
+      this.#single = undefined;
+      this.#onChunk?.(single);
+      return;
+    }
+    const length = this.#joinedLength;
+    if (length === 0) return;
+    this.#joinedLength = 0;
+    const joined = this.#joined;
+    if (joined.length > RETAINED_COALESCING_BYTES) this.#joined = new Uint8Array(0);
+    this.#onChunk?.(joined.subarray(0, length));
   }
 
   #finish(): void {
