@@ -860,6 +860,28 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
     expect(dispatched).toBe(1);
   });
 
+  it('a silent stream is not cut by the dispatcher\'s body timeout (HTML sets no limit; undici\'s default is 300 s)', async () => {
+    const agent = new Agent({ bodyTimeout: 150 });
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(agent);
+    try {
+      await withServer(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: before\n\n');
+          setTimeout(() => res.write('data: after 1.5 s of silence\n\n'), 1500);
+        },
+        async (base) => {
+          const es = new EventSource(`${base}/s`);
+          expect(await until(es, record(es), (seen) => seen.length >= 3)).toEqual(['open:1', 'message:before:', 'message:after 1.5 s of silence:']);
+        },
+      );
+    } finally {
+      setGlobalDispatcher(previous);
+      await agent.close();
+    }
+  });
+
   it('sends a non-ASCII Last-Event-ID as its UTF-8 bytes on the wire (LAST-EVENT-ID-HEADER)', async () => {
     const ids: Array<string | undefined> = [];
     await withServer(

@@ -590,7 +590,7 @@ class DispatchedBody {
     let at = this.#joinedLength;
     let target = this.#joined;
     if (at + length > target.length) {
-      const grown = new Uint8Array(Math.max(at + length, target.length * 2, 1024));
+      const grown = Buffer.allocUnsafe(Math.max(at + length, target.length * 2, 1024)); // every byte read is written first
       grown.set(target.subarray(0, at));
       target = this.#joined = grown;
     }
@@ -671,7 +671,9 @@ function dispatchGet(url: URL, headers: Record<string, string>, signal: AbortSig
       },
     };
     try {
-      getGlobalDispatcher().dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers }, handler);
+      // bodyTimeout 0: an event stream may be silent for as long as its server likes (HTML sets no
+      // limit); undici's default would cut it after 300 s without data, and refreshes a timer per chunk.
+      getGlobalDispatcher().dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, bodyTimeout: 0 }, handler);
     } catch (error) {
       done();
       reject(error);
