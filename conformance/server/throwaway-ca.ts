@@ -49,7 +49,9 @@ const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 function certificate(subject: string, key: KeyObject, issuer: string, issuerKey: KeyObject, extensions: Buffer[]): string {
   const now = Date.now();
   const serial = randomBytes(8);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // A positive INTEGER in minimal DER: the first byte below 0x80 and never 0x00 (a leading zero
+  // byte is "illegal padding" to OpenSSL, which refused about one certificate in 256).
+  serial[0] = 0x40 | (serial[0]! & 0x3f);
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3
     tlv(0x02, serial),
