@@ -666,6 +666,18 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
     });
   }
 
+  /** Runs `body` with `dispatcher` as undici's global dispatcher, then puts the previous one back and closes `agent`. */
+  async function withGlobalDispatcher(dispatcher: Dispatcher, agent: Agent, body: () => Promise<void>): Promise<void> {
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(dispatcher);
+    try {
+      await body();
+    } finally {
+      setGlobalDispatcher(previous);
+      await agent.close();
+    }
+  }
+
   it('sends the headers undici fetch sends, the caller\'s own winning', async () => {
     const got: IncomingHttpHeaders[] = [];
     await withServer(
@@ -843,43 +855,29 @@ describe('EventSource default transport (undici dispatcher, what undici fetch do
         return agent.dispatch(options, { onConnect: onConnect.bind(handler), onHeaders: onHeaders.bind(handler), onData: onData.bind(handler), onComplete: onComplete.bind(handler), onError: onError.bind(handler) });
       },
     } as unknown as Dispatcher;
-    const previous = getGlobalDispatcher();
-    setGlobalDispatcher(legacyOnly);
-    try {
-      await withServer(
-        (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream', 'x-two': ['a', 'b'] }).end('data: via the global dispatcher\n\n'),
-        async (base) => {
-          const es = new EventSource(`${base}/s`);
-          expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:via the global dispatcher:']);
-        },
-      );
-    } finally {
-      setGlobalDispatcher(previous);
-      await agent.close();
-    }
+    await withGlobalDispatcher(legacyOnly, agent, () => withServer(
+      (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream', 'x-two': ['a', 'b'] }).end('data: via the global dispatcher\n\n'),
+      async (base) => {
+        const es = new EventSource(`${base}/s`);
+        expect(await until(es, record(es), (seen) => seen.length >= 2)).toEqual(['open:1', 'message:via the global dispatcher:']);
+      },
+    ));
     expect(dispatched).toBe(1);
   });
 
   it('a silent stream is not cut by the dispatcher\'s body timeout (HTML sets no limit; undici\'s default is 300 s)', async () => {
     const agent = new Agent({ bodyTimeout: 150 });
-    const previous = getGlobalDispatcher();
-    setGlobalDispatcher(agent);
-    try {
-      await withServer(
-        (_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.write('data: before\n\n');
-          setTimeout(() => res.write('data: after 1.5 s of silence\n\n'), 1500);
-        },
-        async (base) => {
-          const es = new EventSource(`${base}/s`);
-          expect(await until(es, record(es), (seen) => seen.length >= 3)).toEqual(['open:1', 'message:before:', 'message:after 1.5 s of silence:']);
-        },
-      );
-    } finally {
-      setGlobalDispatcher(previous);
-      await agent.close();
-    }
+    await withGlobalDispatcher(agent, agent, () => withServer(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: before\n\n');
+        setTimeout(() => res.write('data: after 1.5 s of silence\n\n'), 1500);
+      },
+      async (base) => {
+        const es = new EventSource(`${base}/s`);
+        expect(await until(es, record(es), (seen) => seen.length >= 3)).toEqual(['open:1', 'message:before:', 'message:after 1.5 s of silence:']);
+      },
+    ));
   });
 
   it('sends a non-ASCII Last-Event-ID as its UTF-8 bytes on the wire (LAST-EVENT-ID-HEADER)', async () => {

@@ -13,44 +13,31 @@
  * - `/idle`: one comment, then nothing (memory per idle connection).
  */
 import { createServer, type ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { buildWorkload, clientWorkloads, type ClientWorkload } from './client-throughput-workloads.ts';
 
 const quick = process.argv.includes('--quick');
 const workloads = new Map<string, ClientWorkload>(clientWorkloads(quick ? 20_000 : 100_000, quick ? 5_000 : 20_000).map((w) => [w.id, buildWorkload(w)]));
 
-/** Writes `chunks` in order, waiting for 'drain' when the socket is full; `perTurn` yields to the event loop after each write. */
-function writeAll(res: ServerResponse, chunks: readonly Buffer[], perTurn: boolean): void {
+/**
+ * Writes `chunks` in order to `out`, waiting for 'drain' when it is full; `perTurn` yields to the
+ * event loop after each write. `out` is the response, or for `per-write` and `tiny-chunks`
+ * workloads the socket itself: their HTTP/1.1 chunks are framed already (one per event or piece),
+ * and go out 64 KiB at a time after the response headers. Through `res.write` every event cost
+ * the server a write of its own, and the fast clients all met at the server's rate.
+ */
+function writeAll(out: Writable, chunks: readonly Buffer[], perTurn: boolean): void {
   let i = 0;
   const next = (): void => {
-    while (i < chunks.length && !res.destroyed) {
-      const ok = res.write(chunks[i++]!);
+    while (i < chunks.length && !out.destroyed) {
+      const ok = out.write(chunks[i++]!);
       if (!ok) {
-        res.once('drain', next);
+        out.once('drain', next);
         return;
       }
       if (perTurn) {
         setImmediate(next);
-        return;
-      }
-    }
-  };
-  next();
-}
-
-/**
- * `per-write` and `tiny-chunks` workloads: the body's HTTP/1.1 chunks are framed already (one per event or piece), so they go
- * to the socket itself after the response headers, 64 KiB at a time. Through `res.write` every
- * event cost the server a write of its own, and the fast clients all met at the server's rate.
- */
-function writeFramed(res: ServerResponse, writes: readonly Buffer[]): void {
-  const socket = res.socket;
-  if (socket === null) return;
-  let i = 0;
-  const next = (): void => {
-    while (i < writes.length && !socket.destroyed) {
-      if (!socket.write(writes[i++]!)) {
-        socket.once('drain', next);
         return;
       }
     }
@@ -95,8 +82,9 @@ const server = createServer((req, res) => {
     res.end();
     return;
   }
-  if (workload.pattern === 'per-write' || workload.pattern === 'tiny-chunks') writeFramed(res, workload.writes);
-  else writeAll(res, workload.writes, workload.pattern === 'per-event');
+  const framed = workload.pattern === 'per-write' || workload.pattern === 'tiny-chunks';
+  const out = framed ? res.socket : res;
+  if (out !== null) writeAll(out, workload.writes, workload.pattern === 'per-event');
 });
 server.keepAliveTimeout = 0;
 server.maxConnections = 20_000;
