@@ -5,6 +5,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,24 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function processesIn(groups: readonly number[]): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
   return out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => groups.includes(Number(l.split(/\s+/)[1]))).map((l) => l.split(/\s+/).slice(0, 3).join(' '));
+}
+
+/** One X11 connection setup with no authorization: `accepted` when the server's reply starts with 1 (Success). */
+function x11Handshake(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ path });
+    const done = (outcome: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => done('no reply within 5 s'), 5000);
+    // Byte order 'l', protocol 11.0, empty authorization name and data.
+    socket.on('connect', () => socket.write(Buffer.from([0x6c, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0])));
+    socket.once('data', (d: Buffer) => done(d[0] === 1 ? 'accepted' : `refused (reply byte ${d[0]})`));
+    socket.on('error', (e: NodeJS.ErrnoException) => done(`error ${e.code ?? e.message}`));
+    socket.on('close', () => done('closed before a reply'));
+  });
 }
 
 function programs(): { driver: string; xvfb: string } {
@@ -98,17 +117,37 @@ setInterval(() => {}, 1000);
     }, 60_000);
   }
 
-  it('a display that went away makes POST /session hang: the session request ends by its time limit, naming the step', async () => {
+  it('a display that went away makes POST /session hang: the session request ends as soon as MiniBrowser says it cannot open the display, naming the step', async () => {
     const host = await WebKitHost.start(programs());
     try {
       process.kill(-host.displayPid!, 'SIGKILL');
       const started = performance.now();
-      await expect(host.openSession({ timeoutMs: 3000 })).rejects.toThrow(/starting a WebKit session failed: WebDriver POST \/session got no answer within 3000 ms/);
+      await expect(host.openSession({ timeoutMs: 25_000 })).rejects.toThrow(new RegExp(`starting a WebKit session failed: MiniBrowser printed "cannot open display: ${host.displayName}"`));
+      // Well before the request's own limit: the driver itself would never answer.
       expect(performance.now() - started).toBeLessThan(15_000);
     } finally {
       await host.close();
     }
     expect(liveWebKitGroups()).toEqual([]);
+  }, 60_000);
+
+  it('the display outlives its clients: X connections made right after the last client left are all accepted (Xvfb -noreset)', async () => {
+    // An X server resets when its last client leaves and drops a client that connects meanwhile:
+    // a MiniBrowser started right after the previous session closed said "cannot open display"
+    // in CI. Without -noreset about 4 % of these connections are reset; 300 in a row then pass
+    // about once in 200,000.
+    const host = await WebKitHost.start(programs());
+    try {
+      const path = `/tmp/.X11-unix/X${host.displayName.slice(1)}`;
+      const outcomes = new Map<string, number>();
+      for (let i = 0; i < 300; i++) {
+        const outcome = await x11Handshake(path);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(outcomes)).toEqual({ accepted: 300 });
+    } finally {
+      await host.close();
+    }
   }, 60_000);
 
   it('every WebDriver request has a time limit and WebDriver errors keep their code', async () => {

@@ -9,7 +9,8 @@
  * client would not earn its place: `webdriver@10` needs Node 22, and none adds what we need here.
  *
  * Processes: MiniBrowser has no headless mode, so every host starts its own Xvfb
- * (`-displayfd`: it picks a free display, parallel runs never collide) and one WebKitWebDriver per
+ * (`-displayfd`: it picks a free display, parallel runs never collide; `-noreset`: see
+ * `WebKitHost.start`) and one WebKitWebDriver per
  * concurrent session (a driver takes one session at a time). Each is spawned detached, leading
  * its own process group that MiniBrowser and the WebKit helper processes inherit; the groups are
  * recorded in a process-wide registry and killed by group on close, on process exit (also after
@@ -282,11 +283,35 @@ class Driver {
         ...(options.httpProxy ? { proxy: { proxyType: 'manual', httpProxy: options.httpProxy } } : {}),
       },
     };
-    // Without a display this request never returns (webkit.md): the limit turns that into an error.
-    const reply = await webdriver(this.base, 'POST', '/session', { capabilities }, timeoutMs) as { sessionId?: string; capabilities?: { browserVersion?: string } };
+    // Without a display this request never returns (webkit.md): the limit turns that into an
+    // error, and MiniBrowser's own message ends the wait as soon as it is printed.
+    const request = webdriver(this.base, 'POST', '/session', { capabilities }, timeoutMs) as Promise<{ sessionId?: string; capabilities?: { browserVersion?: string } }>;
+    const watch = this.watchStderr(/cannot open display[^\n]*/);
+    let reply: Awaited<typeof request>;
+    try {
+      reply = await Promise.race([request, watch.seen.then((line) => { throw new Error(`MiniBrowser printed "${line.trim()}"; the driver would never answer POST /session`); })]);
+    } finally {
+      watch.stop();
+      request.catch(() => undefined);
+    }
     if (!reply.sessionId) throw new Error('WebKitWebDriver created no session');
     this.session = new WebKitSession(reply.sessionId, this, reply.capabilities?.browserVersion ?? '', Boolean(options.httpProxy));
     return this.session;
+  }
+
+  /** Resolves with the first match of `pattern` in what the driver (and MiniBrowser) print from now on. */
+  private watchStderr(pattern: RegExp): { seen: Promise<string>; stop: () => void } {
+    let text = '';
+    let listener: (d: Buffer) => void = () => undefined;
+    const seen = new Promise<string>((resolve) => {
+      listener = (d: Buffer) => {
+        if (text.length < 16_000) text += d.toString();
+        const m = pattern.exec(text);
+        if (m) resolve(m[0]);
+      };
+      this.child.stderr?.on('data', listener);
+    });
+    return { seen, stop: () => this.child.stderr?.off('data', listener) };
   }
 
   async endSession(session: WebKitSession): Promise<void> {
@@ -303,6 +328,9 @@ class Driver {
 }
 
 // ---- the host -----------------------------------------------------------------------------------
+
+/** How the host starts Xvfb (exported for tests). */
+export const XVFB_ARGS: readonly string[] = ['-displayfd', '3', '-noreset', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'];
 
 /**
  * A private display and a pool of drivers. `openSession` hands out a session on an idle driver
@@ -325,7 +353,12 @@ export class WebKitHost {
     const dir = mkdtempSync(join(tmpdir(), 'ssec-webkit-'));
     dirs.add(dir);
     // fd 3: Xvfb writes the display number it chose there (-displayfd).
-    const display = spawn(programs.xvfb, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    // -noreset: by default an X server resets when its last client leaves, and a client that
+    // connects during the reset is dropped. Sessions come and go (the version probe closes just
+    // before the first case opens), so a MiniBrowser started then said "cannot open display" and
+    // its driver never answered (seen in CI; measured: about 4 % of connections made right after
+    // the previous client left were reset, none with -noreset).
+    const display = spawn(programs.xvfb, XVFB_ARGS, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     if (display.pid === undefined) {
       rmSync(dir, { recursive: true, force: true });
       dirs.delete(dir);
