@@ -45,11 +45,21 @@ export function deliveryOf(vector: Vector): string {
   return `sent in ${sizes.length} chunk${sizes.length === 1 ? '' : 's'} of ${sizes.join('+')} bytes${empty ? ' (the vector\'s empty chunks were not sent: a zero-length chunk ends an HTTP/1.1 chunked body)' : ''}`;
 }
 
-/** Event types a client must listen for to see every event this body could produce (right or wrong). */
-function eventTypesIn(vector: Vector, bytes: Uint8Array): string[] {
+/**
+ * Event types a client must listen for to see every event this body could produce (right or
+ * wrong). A listener only hears its exact type, so the usual manglings of each type are listened
+ * for too: an event a client dispatched under a mangled type then shows as that type (Firefox:
+ * `a\0b` as `ab`), not as "no events".
+ */
+export function eventTypesIn(vector: Vector, bytes: Uint8Array): string[] {
   const text = new TextDecoder().decode(bytes);
-  const types = new Set<string>(vector.events.map((e) => e.type));
-  for (const m of text.matchAll(/(?:^|[\r\n])\uFEFF?event:? ?([^\r\n]*)/g)) if (m[1]) types.add(m[1]);
+  const types = new Set<string>();
+  const add = (t: string) => {
+    // NUL dropped; whitespace trimmed; the one space after the colon kept.
+    for (const v of [t, t.replace(/\0/g, ''), t.trim(), ` ${t}`]) types.add(v);
+  };
+  for (const e of vector.events) add(e.type);
+  for (const m of text.matchAll(/(?:^|[\r\n])\uFEFF?event:? ?([^\r\n]*)/g)) if (m[1]) add(m[1]);
   types.delete('message');
   return [...types].filter((t) => t.length > 0);
 }
