@@ -329,8 +329,8 @@ class Driver {
 
 // ---- the host -----------------------------------------------------------------------------------
 
-/** How the host starts Xvfb (exported for tests). */
-export const XVFB_ARGS: readonly string[] = ['-displayfd', '3', '-noreset', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'];
+/** How the host starts Xvfb (why -noreset: `WebKitHost.start`). */
+const XVFB_ARGS: readonly string[] = ['-displayfd', '3', '-noreset', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'];
 
 /**
  * A private display and a pool of drivers. `openSession` hands out a session on an idle driver
