@@ -408,8 +408,6 @@ interface Answer {
   discard(): void;
 }
 
-function ignore(): void {}
-
 /** Fetch's redirect statuses (REDIRECT-FOLLOW). */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Fetch's redirect limit: the 21st redirect is a network error. */
